@@ -1,0 +1,28 @@
+"""INTERPOL General Secretariat offices: the Streamlit entry point (``streamlit run app.py``).
+
+Thin on purpose: page config, shared set-up, navigation and the shared sidebar. Each page in
+``pages/`` does one job.
+"""
+
+import streamlit as st
+
+from dashboard.shell import start_run
+from dashboard.sidebar import render_sidebar
+from i18n import _
+
+st.set_page_config(
+    page_title="INTERPOL General Secretariat — offices",
+    page_icon="🌍",
+    layout="wide",
+    initial_sidebar_state="auto",
+)
+start_run()
+pages = [
+    st.Page("pages/map.py", title=_("Map"), icon="🗺️", url_path="map", default=True),
+    st.Page("pages/briefing.py", title=_("Briefing"), icon="🎞️", url_path="briefing"),
+    st.Page("pages/directory.py", title=_("Directory"), icon="📋", url_path="directory"),
+    st.Page("pages/about.py", title=_("About"), icon="ℹ️", url_path="about"),
+]
+navigation = st.navigation(pages)
+render_sidebar()
+navigation.run()

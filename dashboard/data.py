@@ -1,0 +1,88 @@
+"""Which office table the session sees: the shared one (cached), or the user's own upload."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo.filtering import filter_offices
+from geo.localise import localise
+from geo.table import OfficeTableError, Problem, load_offices
+from i18n import _, language, ngettext
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TABLE = ROOT / "data" / "offices.csv"
+UPLOAD_KEY = "custom_table"
+
+
+def table_path() -> Path:
+    """``$OFFICES_CSV`` when set, else data/offices.csv."""
+    return Path(os.environ.get("OFFICES_CSV") or DEFAULT_TABLE)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load_table(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    # mtime and size are part of the cache key: an edited file is read again.
+    return load_offices(path, require_coordinates=False)
+
+
+def _stat_key(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def show_problems(title: str, problems: list[Problem], limit: int = 20) -> None:
+    """An error box that lists what is wrong, where (file, row, column)."""
+    lines = [f"- {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append("- " + _("… and {n} more").format(n=len(problems) - limit))
+    st.error(f"**{title}**\n\n" + "\n".join(lines), icon="🚫")
+
+
+def base_offices() -> pd.DataFrame:
+    """The session's table: its upload if any, else the shared table. Stops the page on errors."""
+    custom = st.session_state.get(UPLOAD_KEY)
+    if custom is not None:
+        return custom
+    path = table_path()
+    try:
+        return _load_table(str(path), *_stat_key(path))
+    except OfficeTableError as err:
+        show_problems(_("The office table cannot be used."), err.problems)
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def placed(offices: pd.DataFrame) -> pd.DataFrame:
+    return offices.dropna(subset=["latitude", "longitude"])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _localised(offices: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return localise(offices, lang)
+
+
+def localised_offices() -> pd.DataFrame:
+    """The session's table with its text in the current language (English kept in ``*_en``)."""
+    return _localised(base_offices(), language())
+
+
+def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:  # noqa: ANN001 - Filters
+    """The offices the filters let through; the search also matches the English names."""
+    return filter_offices(
+        offices,
+        types=filters.types,
+        regions=filters.regions or None,
+        query=filters.query,
+        extra_search_columns=("name_en", "city_en", "country_en"),
+    )
+
+
+def count_line(n: int) -> str:
+    return ngettext("{n} office shown", "{n} offices shown", n).format(n=n)

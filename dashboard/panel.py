@@ -1,0 +1,112 @@
+"""The detail panel of one office: every field, escaped, in the current language and direction."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+import i18n
+from dashboard.labels import PRECISION_LABELS, type_glyph, type_label
+from geo.mapbuild import marker_svg
+from geo.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
+from geo.table import URL_PATTERN
+from i18n import _
+
+PANEL_CSS = """
+<style>
+.office-panel { border: 1px solid rgba(49,51,63,.2); border-radius: 8px; padding: 14px 18px; }
+.office-panel h2 { margin: 0 0 4px; font-size: 1.45rem; line-height: 1.3; }
+.office-panel .type { display: flex; align-items: center; gap: 6px; font-weight: 600; margin-bottom: 10px; }
+.office-panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
+.office-panel dt { font-weight: 600; color: #4b5563; }
+.office-panel dd { margin: 0; overflow-wrap: anywhere; }
+.office-panel[dir="rtl"] { text-align: right; }
+@media print { .office-panel { break-inside: avoid; } }
+</style>
+"""
+
+
+def esc(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    return html.escape(str(value), quote=True).replace("\n", "<br>")
+
+
+def local_time_text(timezone: str, now: datetime | None = None) -> str:
+    """The local time in ``timezone`` now, in the current language; "" when the zone is unknown."""
+    if not timezone:
+        return ""
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        return ""
+    moment = (now or datetime.now(UTC)).astimezone(zone)
+    return i18n.local_time(moment)
+
+
+def coordinates_text(row: pd.Series) -> str:
+    lat, lon = row.get("latitude"), row.get("longitude")
+    if pd.isna(lat) or pd.isna(lon):
+        return _("not placed")
+    precision = row.get("geocode_precision") or ""
+    label = _(PRECISION_LABELS[precision]) if precision in PRECISION_LABELS else precision
+    text = f"{float(lat):.5f}, {float(lon):.5f}"
+    return f"{text} ({_('precision')}: {label})" if label else text
+
+
+def link_html(url: str) -> str:
+    """A source link; only http(s) addresses become links (never javascript: or data:)."""
+    if not url or not URL_PATTERN.fullmatch(url):
+        return esc(url)
+    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+
+
+def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) -> str:
+    """The panel's HTML. Every value from the table goes through html.escape."""
+    office_type = str(row.get("office_type", ""))
+    try:
+        svg = marker_svg(office_type, 22)
+        TYPE_STYLES[OfficeType(office_type)]
+    except ValueError:
+        svg = ""
+    opened = row.get("opened")
+    opened_text = "" if opened is None or pd.isna(opened) else str(int(opened))
+    note = row.get("opened_note") or ""
+    if note:
+        opened_text = f"{opened_text} — {note}" if opened_text else note
+    place = ", ".join(v for v in (row.get("city", ""), row.get("country", "")) if v)
+    fields: list[tuple[str, str]] = [
+        (_("Type"), esc(f"{type_glyph(office_type)} {type_label(office_type)}")),
+        (_("City and country"), esc(place)),
+        (_("Serves"), esc(row.get("serves", ""))),
+        (_("Partner"), esc(row.get("partner", ""))),
+        (_("Address"), esc(row.get("address", ""))),
+        (_("Opened"), esc(opened_text)),
+        (_("What it does"), esc(row.get("description", ""))),
+        (_("Local time"), esc(local_time_text(str(row.get("timezone", ""))))),
+        (_("Coordinates"), esc(coordinates_text(row))),
+        (_("Source"), link_html(str(row.get("source_url", "")))),
+    ]
+    for column in extra_columns:
+        if column in CONTRACT_COLUMNS or column.endswith("_en"):
+            continue
+        fields.append((esc(column), esc(row.get(column, ""))))
+    unknown = esc(_("not known"))
+    items = "".join(
+        f"<dt>{label}</dt><dd>{value if value else f'<em>{unknown}</em>'}</dd>" for label, value in fields
+    )
+    direction = "rtl" if i18n.is_rtl() else "ltr"
+    return (
+        f'<section class="office-panel" dir="{direction}" data-office-id="{esc(row.get("id", ""))}">'
+        f'<h2>{esc(row.get("name", ""))}</h2>'
+        f'<div class="type">{svg}<span>{esc(type_label(office_type))}</span></div>'
+        f"<dl>{items}</dl></section>"
+    )
+
+
+def show_panel(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) -> None:
+    st.html(PANEL_CSS + panel_html(row, extra_columns))

@@ -1,0 +1,135 @@
+"""Offline web assets: Leaflet, jQuery and Leaflet.markercluster from the XStatic wheels, and the basemap.
+
+The app copies them into Streamlit's static folder at start-up (served at ``/app/static/...``), so
+the map never needs a CDN. Exports inline the same files into one self-contained HTML page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import xstatic.pkg.jquery as xs_jquery
+import xstatic.pkg.leaflet as xs_leaflet
+import xstatic.pkg.leaflet_markercluster as xs_markercluster
+
+from geo.atomic import atomic_write_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+BASEMAP_PATH = ROOT / "data" / "basemap" / "countries-110m.geojson"
+STATIC_DIR = ROOT / "static"
+STATIC_URL = "/app/static"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One vendored file: where it comes from and its path under the static folder."""
+
+    source: Path
+    target: str  # relative to the static folder
+
+
+_LEAFLET = Path(xs_leaflet.BASE_DIR)
+_CLUSTER = Path(xs_markercluster.BASE_DIR)
+ASSETS: dict[str, Asset] = {
+    "leaflet_js": Asset(_LEAFLET / "leaflet.js", f"vendor/leaflet-{xs_leaflet.VERSION}/leaflet.js"),
+    "leaflet_css": Asset(_LEAFLET / "leaflet.css", f"vendor/leaflet-{xs_leaflet.VERSION}/leaflet.css"),
+    "layers_png": Asset(
+        _LEAFLET / "images" / "layers.png", f"vendor/leaflet-{xs_leaflet.VERSION}/images/layers.png"
+    ),
+    "layers_2x_png": Asset(
+        _LEAFLET / "images" / "layers-2x.png", f"vendor/leaflet-{xs_leaflet.VERSION}/images/layers-2x.png"
+    ),
+    "jquery_js": Asset(
+        Path(xs_jquery.BASE_DIR) / "jquery.min.js", f"vendor/jquery-{xs_jquery.VERSION}/jquery.min.js"
+    ),
+    "markercluster_js": Asset(
+        _CLUSTER / "leaflet.markercluster.js",
+        f"vendor/markercluster-{xs_markercluster.VERSION}/leaflet.markercluster.js",
+    ),
+    "markercluster_css": Asset(
+        _CLUSTER / "MarkerCluster.css", f"vendor/markercluster-{xs_markercluster.VERSION}/MarkerCluster.css"
+    ),
+    "basemap": Asset(BASEMAP_PATH, "basemap/countries-110m.geojson"),
+}
+JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js")
+CSS_ORDER = ("leaflet_css", "markercluster_css")
+
+
+def install_static_assets(static_dir: Path = STATIC_DIR) -> list[str]:
+    """Copy every asset into ``static_dir`` unless an identical copy is there; return what was copied.
+
+    Safe to call from several processes at once: each file is written atomically.
+    """
+    copied = []
+    for asset in ASSETS.values():
+        if not asset.source.exists():
+            continue
+        target = static_dir / asset.target
+        data = asset.source.read_bytes()
+        if target.exists() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, data)
+        copied.append(asset.target)
+    return copied
+
+
+def asset_url(name: str, base_url: str = STATIC_URL) -> str:
+    """The URL at which the app serves asset ``name``, with a content hash to defeat stale caches."""
+    asset = ASSETS[name]
+    return f"{base_url.rstrip('/')}/{asset.target}?v={_digest(asset.source)}"
+
+
+@lru_cache(maxsize=32)
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "missing"
+
+
+def js_links(base_url: str = STATIC_URL) -> list[tuple[str, str]]:
+    """(name, url) pairs in load order, the shape folium's ``default_js`` expects."""
+    return [(name, asset_url(name, base_url)) for name in JS_ORDER]
+
+
+def css_links(base_url: str = STATIC_URL) -> list[tuple[str, str]]:
+    """(name, url) pairs, the shape folium's ``default_css`` expects."""
+    return [(name, asset_url(name, base_url)) for name in CSS_ORDER]
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+@lru_cache(maxsize=8)
+def inline_css(name: str) -> str:
+    """The CSS text of asset ``name`` with its relative images turned into data URIs."""
+    asset = ASSETS[name]
+    css = asset.source.read_text(encoding="utf-8")
+
+    def replace(match: re.Match[str]) -> str:
+        image = (asset.source.parent / match.group(2)).resolve()
+        return f"url({_data_uri(image)})" if image.exists() else match.group(0)
+
+    return re.sub(r"url\((['\"]?)(images/[^'\")]+)\1\)", replace, css)
+
+
+def inline_js(name: str) -> str:
+    """The JavaScript text of asset ``name``, made safe to place inside a <script> element."""
+    return ASSETS[name].source.read_text(encoding="utf-8").replace("</script", "<\\/script")
+
+
+def static_served_types() -> dict[str, str]:
+    """The content type each vendored file should be served with (checked by the tests)."""
+    return {asset.target: mimetypes.guess_type(asset.target)[0] or "" for asset in ASSETS.values()}
+
+
+
+if __name__ == "__main__":
+    done = install_static_assets()
+    print(f"static assets ready in {STATIC_DIR} ({len(done)} copied)")

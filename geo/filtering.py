@@ -1,0 +1,52 @@
+"""Filtering the office table: by type, by region and by a free-text search."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+import pandas as pd
+
+from geo.gazetteer import fold
+from geo.schema import TYPE_ORDER
+
+SEARCH_COLUMNS = ("name", "city", "country")
+
+
+def search_mask(offices: pd.DataFrame, query: str, extra_columns: Iterable[str] = ()) -> pd.Series:
+    """True for rows whose name, city or country contains every word of ``query``.
+
+    Case and accents are ignored ("yaounde" finds Yaoundé, "cote" finds Côte d'Ivoire).
+    """
+    words = fold(query).split()
+    if not words:
+        return pd.Series(True, index=offices.index)
+    columns = [c for c in (*SEARCH_COLUMNS, *extra_columns) if c in offices.columns]
+    haystack = offices[columns].astype(str).agg(" ".join, axis=1).map(fold)
+    mask = pd.Series(True, index=offices.index)
+    for word in words:
+        mask &= haystack.str.contains(word, regex=False)
+    return mask
+
+
+def filter_offices(
+    offices: pd.DataFrame,
+    types: Collection[str] | None = None,
+    regions: Collection[str] | None = None,
+    query: str = "",
+    extra_search_columns: Iterable[str] = (),
+) -> pd.DataFrame:
+    """The offices whose type is in ``types`` and region in ``regions`` (None: any) matching ``query``."""
+    mask = pd.Series(True, index=offices.index)
+    if types is not None:
+        mask &= offices["office_type"].isin(list(types))
+    if regions is not None and len(regions):
+        mask &= offices["region"].isin(list(regions))
+    if query.strip():
+        mask &= search_mask(offices, query, extra_search_columns)
+    return offices[mask]
+
+
+def briefing_order(offices: pd.DataFrame) -> pd.DataFrame:
+    """Headquarters, global complex, regional bureaus, representative and liaison offices; west to east."""
+    order = offices["office_type"].map(TYPE_ORDER).fillna(len(TYPE_ORDER))
+    return offices.assign(_order=order).sort_values(["_order", "longitude", "id"]).drop(columns="_order")

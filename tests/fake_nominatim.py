@@ -1,0 +1,243 @@
+"""A tiny fake Nominatim server for tests: answers /search on 127.0.0.1, never the internet.
+
+It answers free-form queries (``q=``) from a dict of known queries, logs every request with its
+arrival time (``time.monotonic()`` in this process), and can be scripted per query to misbehave::
+
+    server = FakeNominatim({"lyon, france": [place(45.75, 4.85)]})
+    server.script("lyon, france", HTTP_500, rate_limited(2), TIMEOUT, DROP, MALFORMED, EMPTY)
+    with server:
+        ...  # geocode against server.url; the first six requests for that query fail in turn
+
+Scripted faults are used up in order, one per request; then the known answer is given again.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+HTTP_500 = ("status", 500)
+TIMEOUT = ("sleep", 2.0)  # longer than the client timeouts used in the tests
+DROP = ("drop",)
+MALFORMED = ("malformed",)
+EMPTY = ("empty",)
+
+
+def rate_limited(retry_after: float | str) -> tuple[str, Any]:
+    """HTTP 429 with ``Retry-After: retry_after``."""
+    return ("429", retry_after)
+
+
+def sleep_for(seconds: float) -> tuple[str, float]:
+    """Answer normally after ``seconds`` (or fail the client's timeout, if shorter)."""
+    return ("sleep", seconds)
+
+
+def normalise(query: str) -> str:
+    return " ".join(query.casefold().split())
+
+
+def place(
+    lat: float,
+    lon: float,
+    *,
+    cls: str = "boundary",
+    type_: str = "administrative",
+    addresstype: str = "city",
+    display_name: str = "",
+) -> dict[str, Any]:
+    """One search result as Nominatim's format=json gives it (lat and lon are strings)."""
+    return {
+        "place_id": abs(hash((lat, lon))) % 10**8,
+        "lat": str(lat),
+        "lon": str(lon),
+        "class": cls,
+        "type": type_,
+        "addresstype": addresstype,
+        "display_name": display_name or f"{lat}, {lon}",
+        "importance": 0.5,
+        "boundingbox": [str(lat - 0.1), str(lat + 0.1), str(lon - 0.1), str(lon + 0.1)],
+    }
+
+
+def building(lat: float, lon: float) -> dict[str, Any]:
+    """A result that locates a building (an office)."""
+    return place(lat, lon, cls="office", type_="government", addresstype="office")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the server saw it."""
+
+    arrived: float  # time.monotonic() when the request line had been read
+    path: str
+    params: dict[str, str]
+    user_agent: str
+    outcome: str  # "answer", "empty", "500", "429", "sleep", "drop", "malformed", "not found"
+
+    @property
+    def query(self) -> str:
+        return normalise(self.params.get("q", ""))
+
+
+@dataclass
+class FakeNominatim:
+    """The server; ``answers`` maps normalised queries to lists of results (unknown queries get ``[]``)."""
+
+    answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before every answer
+    requests: list[Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.answers = {normalise(q): a for q, a in self.answers.items()}
+        self._scripts: dict[str, list[tuple[Any, ...]]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- set-up ---
+
+    def answer(self, query: str, *results: dict[str, Any]) -> None:
+        """Make ``query`` answer with ``results`` (none: an empty list)."""
+        self.answers[normalise(query)] = list(results)
+
+    def script(self, query: str, *faults: tuple[Any, ...]) -> None:
+        """Queue faults for the next requests of ``query``, one per request."""
+        with self._lock:
+            self._scripts.setdefault(normalise(query), []).extend(faults)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "the server is not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeNominatim:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-nominatim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeNominatim:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- the log ---
+
+    def queries(self) -> list[str]:
+        """Normalised ``q`` of every /search request, in arrival order."""
+        with self._lock:
+            return [r.query for r in self.requests if r.path == "/search"]
+
+    def arrivals(self) -> list[float]:
+        with self._lock:
+            return [r.arrived for r in self.requests]
+
+    def gaps(self) -> list[float]:
+        """Seconds between consecutive request arrivals."""
+        times = self.arrivals()
+        return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+    # --- serving ---
+
+    def _next_fault(self, query: str) -> tuple[Any, ...] | None:
+        with self._lock:
+            queue = self._scripts.get(query)
+            return queue.pop(0) if queue else None
+
+    def _log(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+
+def _handler_for(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"  # one request per connection: simple and easy to drop
+
+        def log_message(self, format: str, *args: Any) -> None:  # silence the stderr log
+            pass
+
+        def do_GET(self) -> None:
+            arrived = time.monotonic()
+            parts = urlsplit(self.path)
+            params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            agent = self.headers.get("User-Agent", "")
+            query = normalise(params.get("q", ""))
+            if parts.path.rstrip("/") != "/search":
+                fake._log(Request(arrived, parts.path, params, agent, "not found"))
+                self._send(404, b'{"error": "not found"}')
+                return
+            fault = fake._next_fault(query)
+            kind = fault[0] if fault else None
+            outcome = {None: "answer", "status": str(fault[1]) if fault else ""}.get(kind, kind or "")
+            if kind is None and not fake.answers.get(query):
+                outcome = "empty"
+            fake._log(Request(arrived, parts.path, params, agent, outcome))
+            if fake.delay and fake._stopping.wait(fake.delay):
+                return
+            if kind == "status":
+                self._send(fault[1], b"<html><body>Internal Server Error</body></html>", "text/html")
+            elif kind == "429":
+                self._send(429, b"<html><body>Too Many Requests</body></html>", "text/html", fault[1])
+            elif kind == "sleep":
+                if fake._stopping.wait(fault[1]):
+                    return
+                self._answer(query, params)
+            elif kind == "drop":
+                self.close_connection = True
+                try:  # close without a single byte of response
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            elif kind == "malformed":
+                self._send(200, b'[{"place_id": 1, "lat": "45.7', "application/json")
+            elif kind == "empty":
+                self._send(200, b"[]")
+            else:
+                self._answer(query, params)
+
+        def _answer(self, query: str, params: dict[str, str]) -> None:
+            results = [dict(r) for r in fake.answers.get(query, [])]
+            if params.get("format") == "jsonv2":
+                for r in results:
+                    r["category"] = r.pop("class", "")
+            limit = int(params.get("limit", "10") or 10)
+            self._send(200, json.dumps(results[:limit]).encode())
+
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str = "application/json",
+            retry_after: float | str | None = None,
+        ) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                if retry_after is not None:
+                    self.send_header("Retry-After", str(retry_after))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timed out) first
+
+    return Handler
