@@ -34,6 +34,7 @@ from geopy.exc import (
     GeocoderRateLimited,
     GeocoderServiceError,
     GeocoderTimedOut,
+    GeocoderUnavailable,
     GeopyError,
 )
 from geopy.extra.rate_limiter import RateLimiter
@@ -114,11 +115,13 @@ class Geocoder(Protocol):
 def check_user_agent(user_agent: str | None) -> str:
     """The user agent, stripped; refuses geopy's default and sample user agents as geopy does."""
     agent = (user_agent or "").strip()
-    if not agent or agent in REFUSED_USER_AGENTS or agent.startswith("geopy/"):
-        shown = f'"{agent}"' if agent else "no user agent"
+    fix = 'pass --user-agent "your-app/1.0 (you@example.org)" naming your application'
+    if not agent:
+        raise GeocodingConfigError(f"Nominatim's usage policy requires a user agent; {fix}")
+    if agent in REFUSED_USER_AGENTS or agent.startswith("geopy/"):
         raise GeocodingConfigError(
-            f"{shown} is geopy's default or a sample user agent, which Nominatim's usage policy "
-            'refuses; pass --user-agent "your-app/1.0 (you@example.org)" naming your application'
+            f'the user agent "{agent}" is geopy\'s default or a sample one, which Nominatim\'s usage '
+            f"policy refuses; {fix}"
         )
     return agent
 
@@ -161,6 +164,12 @@ def describe_error(error: BaseException) -> str:
         return "timed out"
     if isinstance(error, GeocoderParseError):
         return "the answer is not valid Nominatim JSON"
+    if isinstance(error, GeocoderUnavailable):
+        text = str(error)
+        if "RemoteDisconnected" in text or "without response" in text:
+            return "the connection was closed without an answer"
+        if "refused" in text.lower():
+            return "connection refused"
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     text = text.replace("Non-successful status code", "HTTP")
     return text if len(text) <= 160 else text[:159] + "…"

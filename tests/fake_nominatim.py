@@ -187,9 +187,10 @@ def _handler_for(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
                 return
             fault = fake._next_fault(query)
             kind = fault[0] if fault else None
-            outcome = {None: "answer", "status": str(fault[1]) if fault else ""}.get(kind, kind or "")
-            if kind is None and not fake.answers.get(query):
-                outcome = "empty"
+            if fault is None:
+                outcome = "answer" if fake.answers.get(query) else "empty"
+            else:
+                outcome = str(fault[1]) if kind == "status" else kind
             fake._log(Request(arrived, parts.path, params, agent, outcome))
             if fake.delay and fake._stopping.wait(fake.delay):
                 return
