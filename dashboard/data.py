@@ -73,7 +73,7 @@ def localised_offices() -> pd.DataFrame:
     return _localised(base_offices(), language())
 
 
-def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:  # noqa: ANN001 - Filters
+def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:
     """The offices the filters let through; the search also matches the English names."""
     return filter_offices(
         offices,

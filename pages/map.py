@@ -5,8 +5,8 @@ import streamlit as st
 from dashboard import data
 from dashboard.mapview import map_options, office_map
 from dashboard.panel import show_panel
-from dashboard.state import current_filters, share_params, show_notices, write_query_params
-from i18n import _
+from dashboard.state import add_notice, current_filters, share_params, show_notices, write_query_params
+from i18n import N_, _
 
 filters = current_filters()
 offices = data.localised_offices()
@@ -18,10 +18,10 @@ if requested:
     if requested in set(offices["id"]):
         state["office"] = requested
         if requested not in set(shown["id"]):
-            st.warning(_("The office {id} is hidden by the filters.").format(id=requested), icon="ℹ️")
+            add_notice(N_("The office {value} is hidden by the filters."), requested)
     else:
-        st.warning(_("Ignored the unknown office {value}.").format(value=requested), icon="ℹ️")
-show_notices()
+        add_notice(N_("Ignored the unknown office {value}."), requested)
+show_notices(filters)
 
 st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
 st.markdown(f'<p class="office-count" data-count="{len(shown)}">{data.count_line(len(shown))}</p>',
