@@ -46,11 +46,11 @@ _BIDI_CLASS = "\u202a-\u202e\u2066-\u2069"
 # One regex search per cell instead of a Python loop over every character (100,000 rows in seconds).
 _CONTROL_STRICT = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CLASS}]")
 _CONTROL_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_CLASS}]")
-# Private-use character: never matched by _SUSPECT, so a joined row has no false formula or control hit.
-_CELL_SEPARATOR = "\ue000"
-# Anything _check_text could object to: a control character (tab and newlines included) or a cell
-# starting with a formula character.
-_SUSPECT = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CLASS}]|(?:^|{_CELL_SEPARATOR})[=@+-]")
+# Rows are screened as one joined string: str.isprintable() is False for every control character
+# (and for harmless ones such as a no-break space), and a formula starts right after a separator.
+# U+2400 is printable and rare in text; a false hit only costs the detailed per-cell check.
+_CELL_SEPARATOR = "\u2400"
+_FORMULA_START = re.compile(f"{_CELL_SEPARATOR}[=@+-]")
 MULTILINE_COLUMNS = frozenset({"description", "address", "opened_note"})
 NUMERIC_COLUMNS = frozenset({"latitude", "longitude", "opened"})
 # A point this far outside the country's box is not a slip of the pen; its mirror may be the real place.
@@ -452,8 +452,8 @@ def _validate_rows(
             continue
         values = list(map(str.strip, cells))
         # One search over the row's joined text cells finds the rare rows that need a closer look.
-        joined = _CELL_SEPARATOR.join([values[i] for i, _ in text_positions])
-        if len(joined) > MAX_CELL_CHARS or _SUSPECT.search(joined):
+        joined = _CELL_SEPARATOR + _CELL_SEPARATOR.join([values[i] for i, _ in text_positions])
+        if len(joined) > MAX_CELL_CHARS or not joined.isprintable() or _FORMULA_START.search(joined):
             for i, column in text_positions:
                 if values[i]:
                     _check_text(values[i], row, column, reader)
