@@ -120,7 +120,7 @@ def check_user_agent(user_agent: str | None) -> str:
         raise GeocodingConfigError(f"Nominatim's usage policy requires a user agent; {fix}")
     if agent in REFUSED_USER_AGENTS or agent.startswith("geopy/"):
         raise GeocodingConfigError(
-            f'the user agent "{agent}" is geopy\'s default or a sample one, which Nominatim\'s usage '
+            f"the user agent \"{agent}\" is geopy's default or a sample one, which Nominatim's usage "
             f"policy refuses; {fix}"
         )
     return agent
@@ -243,7 +243,11 @@ class BackoffRateLimiter(RateLimiter):
         while True:
             self._acquire_request_slot()
             try:
-                return self.func(*args, **kwargs)
+                try:
+                    return self.func(*args, **kwargs)
+                finally:
+                    with self._lock:  # the next slot counts from the end of this request
+                        self._last_call = self._clock()
             except GeopyError as error:
                 wait = self.retry_wait(attempt, error)
                 if wait is None:
@@ -259,9 +263,6 @@ class BackoffRateLimiter(RateLimiter):
                     wait,
                 )
                 self._sleep(wait)
-            finally:
-                with self._lock:
-                    self._last_call = self._clock()
 
 
 # --- Nominatim -----------------------------------------------------------------------------------

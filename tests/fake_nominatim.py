@@ -13,6 +13,8 @@ Scripted faults are used up in order, one per request; then the known answer is 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import socket
 import threading
@@ -122,7 +124,12 @@ class FakeNominatim:
     def start(self) -> FakeNominatim:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-nominatim", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-nominatim",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -154,7 +161,7 @@ class FakeNominatim:
     def gaps(self) -> list[float]:
         """Seconds between consecutive request arrivals."""
         times = self.arrivals()
-        return [b - a for a, b in zip(times, times[1:], strict=False)]
+        return [b - a for a, b in itertools.pairwise(times)]
 
     # --- serving ---
 
@@ -204,10 +211,8 @@ def _handler_for(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
                 self._answer(query, params)
             elif kind == "drop":
                 self.close_connection = True
-                try:  # close without a single byte of response
+                with contextlib.suppress(OSError):  # close without a single byte of response
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             elif kind == "malformed":
                 self._send(200, b'[{"place_id": 1, "lat": "45.7', "application/json")
             elif kind == "empty":
