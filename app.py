@@ -1,13 +1,12 @@
 """INTERPOL General Secretariat offices: the Streamlit entry point (``streamlit run app.py``).
 
-Thin on purpose: page config, shared set-up, navigation and the shared sidebar. Each page in
-``pages/`` does one job.
+Thin on purpose: page config, shared set-up and navigation. Each page in ``pages/`` does one
+job and draws the shared sidebar (dashboard.sidebar) first.
 """
 
 import streamlit as st
 
 from dashboard.shell import start_run
-from dashboard.sidebar import render_sidebar
 from i18n import _
 
 st.set_page_config(
@@ -23,6 +22,4 @@ pages = [
     st.Page("pages/directory.py", title=_("Directory"), icon="📋", url_path="directory"),
     st.Page("pages/about.py", title=_("About"), icon="ℹ️", url_path="about"),
 ]
-navigation = st.navigation(pages)
-render_sidebar()
-navigation.run()
+st.navigation(pages).run()

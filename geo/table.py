@@ -34,8 +34,8 @@ from geo.schema import (
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 100
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-URL_PATTERN = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 # Plain ASCII numbers only: float() would also take "1_000", "nan" and non-ASCII digits.
 NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 DECIMAL_COMMA_PATTERN = re.compile(r"[+-]?[0-9]+,[0-9]+")
@@ -165,24 +165,20 @@ def _locate(text: str, index: int) -> tuple[int, int, int | None, str | None]:
 
 
 def _decode(raw: bytes, reader: _Reader) -> str:
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if raw.startswith(bom):
-            label = encoding.upper()
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as err:
-                reader.problem(
-                    f"starts like {label} but is not valid {label} ({err.reason} at byte {err.start}); "
-                    "save the file as CSV UTF-8 and try again"
-                )
-                reader.fail_if_any()
-            reader.notes.append(f"read the file as {label} (it starts with a {label} byte-order mark)")
-            return text
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        reader.problem("is UTF-32 text; save the file as CSV UTF-8 and try again")
+        reader.fail_if_any()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as err:
+            reader.problem(
+                f"starts like UTF-16 but is not valid UTF-16 ({err.reason} at byte {err.start}); "
+                "save the file as CSV UTF-8 and try again"
+            )
+            reader.fail_if_any()
+        reader.notes.append("read the file as UTF-16 (it starts with a UTF-16 byte-order mark)")
+        return text
     if raw.startswith(codecs.BOM_UTF8):
         reader.notes.append("removed a UTF-8 byte-order mark at the start of the file")
         raw = raw[len(codecs.BOM_UTF8) :]

@@ -5,10 +5,11 @@ import streamlit as st
 from dashboard import data
 from dashboard.mapview import map_options, office_map
 from dashboard.panel import show_panel
-from dashboard.state import add_notice, current_filters, share_params, show_notices, write_query_params
+from dashboard.sidebar import render_sidebar
+from dashboard.state import add_notice, share_params, show_notices, write_query_params
 from i18n import N_, _
 
-filters = current_filters()
+filters = render_sidebar()
 offices = data.localised_offices()
 shown = data.shown_offices(offices, filters)
 state = st.session_state

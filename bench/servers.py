@@ -1,0 +1,165 @@
+"""Streamlit servers for the benchmark: the app and the reference app, always stopped again.
+
+Same command line as tests/conftest.py's ``start_streamlit`` (a free local port, headless, no file
+watcher), plus a working directory for the reference and process-group clean-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_SCRIPT = Path(__file__).resolve().parent / "reference_app.py"
+REFERENCE_CONFIG = """\
+[server]
+enableStaticServing = true
+headless = true
+runOnSave = false
+
+[browser]
+gatherUsageStats = false
+
+[client]
+toolbarMode = "minimal"
+"""
+START_TIMEOUT = 90.0
+
+_LIVE: set[subprocess.Popen] = set()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """One ``streamlit run`` on 127.0.0.1."""
+
+    name: str
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server process and its children."""
+        proc = psutil.Process(self.process.pid)
+        total = proc.memory_info().rss
+        for child in proc.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def start(
+    name: str, script: str, cwd: Path, log_dir: Path, env_extra: dict[str, str] | None = None
+) -> Server:
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    log_path = log_dir / f"{name}-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", script,
+                "--server.port", str(port), "--server.address", "127.0.0.1",
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--server.fileWatcherType", "none",
+            ],
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    _LIVE.add(process)
+    server = Server(name, f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            stop(server)
+            raise RuntimeError(f"{name} exited early: {server.log_tail()}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        time.sleep(0.25)
+    stop(server)
+    raise RuntimeError(f"{name} did not start in {START_TIMEOUT:.0f} s: {server.log_tail()}")
+
+
+def stop(server: Server) -> None:
+    """Stop the server and anything it started (its own process group)."""
+    _terminate(server.process)
+
+
+def _terminate(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    _LIVE.discard(process)
+
+
+def stop_all() -> None:
+    """Stop every server still running (the last line of defence, e.g. on Ctrl-C)."""
+    for process in list(_LIVE):
+        _terminate(process)
+
+
+@contextlib.contextmanager
+def app_server(log_dir: Path, table: Path | None = None) -> Iterator[Server]:
+    """``streamlit run app.py`` from the repository, on ``table`` (OFFICES_CSV) when given."""
+    env = {"OFFICES_CSV": str(table)} if table else {}
+    server = start("app", "app.py", ROOT, log_dir, env)
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+@contextlib.contextmanager
+def reference_server(log_dir: Path, table: Path | None = None) -> Iterator[Server]:
+    """The reference app, run from a temporary folder with its config and static files."""
+    from geo.assets import install_static_assets
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-reference-"))
+    try:
+        shutil.copy(REFERENCE_SCRIPT, folder / "reference_app.py")
+        (folder / ".streamlit").mkdir()
+        (folder / ".streamlit" / "config.toml").write_text(REFERENCE_CONFIG, encoding="utf-8")
+        install_static_assets(folder / "static")
+        env = {"OFFICES_CSV": str(table)} if table else {}
+        server = start("reference", "reference_app.py", folder, log_dir, env)
+        try:
+            yield server
+        finally:
+            stop(server)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,37 @@
+"""Helpers for Streamlit AppTest: the map component's arguments and the offices it was sent."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def new_app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
+
+
+def map_args(at: AppTest) -> dict:
+    """The JSON arguments of the (only) st_folium component on the page."""
+    components = at.get("component_instance")
+    assert components, "no map component on the page"
+    return json.loads(components[0].proto.json_args)
+
+
+def sent_office_ids(at: AppTest) -> list[str]:
+    """The ids of the offices in the feature group sent to the map (unescaped slugs)."""
+    layer = map_args(at)["feature_group"]
+    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", layer).group(1))
+    return [row[3] for row in rows]
+
+
+def html_bodies(at: AppTest) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
