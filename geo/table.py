@@ -12,6 +12,7 @@ import csv
 import difflib
 import io
 import math
+import operator
 import os
 import re
 from dataclasses import dataclass, field
@@ -253,7 +254,7 @@ def _parse_rows(text: str, reader: _Reader) -> tuple[str, int, list[str], list[t
     except csv.Error as err:
         reader.problem(_csv_error_message(str(err)), row=len(records) + 1)
         reader.fail_if_any()
-    rows = [(n, cells) for n, cells in records if _has_text(cells)]
+    rows = [(n, cells) for n, cells in records if cells and (cells[0].strip() or "".join(cells).strip())]
     if not rows:
         reader.problem("is empty: expected a header row with the columns " + ", ".join(REQUIRED_COLUMNS))
         reader.fail_if_any()
@@ -420,10 +421,16 @@ def _validate_rows(
     width = len(names)
     position = {name: i for i, name in enumerate(names)}
     text_positions = [(i, name) for i, name in enumerate(names) if name not in NUMERIC_COLUMNS]
+    # The required text columns make this at least five indexes, so itemgetter returns a tuple.
+    text_cells = operator.itemgetter(*(i for i, _ in text_positions))
     first_row_of_id: dict[str, int] = {}
+    is_number = NUMBER_PATTERN.fullmatch
+    boxes: dict[str, tuple[float, float, float, float] | None] = {}
     current_year = date.today().year
     valid_types = {t.value for t in OfficeType}
     codes = _country_codes()
+    from geo.gazetteer import country_box  # imported here: the gazetteer loads its data lazily
+
     i_id, i_name, i_type = position["id"], position["name"], position["office_type"]
     i_lat, i_lon = position["latitude"], position["longitude"]
     i_code, i_region, i_timezone = (
@@ -448,7 +455,7 @@ def _validate_rows(
             continue
         values = list(map(str.strip, cells))
         # One search over the row's joined text cells finds the rare rows that need a closer look.
-        joined = _CELL_SEPARATOR + _CELL_SEPARATOR.join([values[i] for i, _ in text_positions])
+        joined = _CELL_SEPARATOR + _CELL_SEPARATOR.join(text_cells(values))
         if len(joined) > MAX_CELL_CHARS or not joined.isprintable() or _FORMULA_START.search(joined):
             for i, column in text_positions:
                 if values[i]:
@@ -531,9 +538,19 @@ def _validate_rows(
 
         lat_text, lon_text = values[i_lat], values[i_lon]
         # Latitude is first read with the longitude's range: beyond ±90 it may be a swapped pair.
-        lat = _parse_coordinate(lat_text, row, "latitude", 180, reader, decimal_comma)
-        lon = _parse_coordinate(lon_text, row, "longitude", 180, reader, decimal_comma)
-        if lat is not None and lon is not None and code and _check_swapped(lat, lon, code):
+        # Plain numbers in range take the fast path; everything else gets the explaining parser.
+        lat = float(lat_text) if is_number(lat_text) else None
+        if lat is None or not abs(lat) <= 180:
+            lat = _parse_coordinate(lat_text, row, "latitude", 180, reader, decimal_comma)
+        lon = float(lon_text) if is_number(lon_text) else None
+        if lon is None or not abs(lon) <= 180:
+            lon = _parse_coordinate(lon_text, row, "longitude", 180, reader, decimal_comma)
+        if lat is not None and lon is not None and code:
+            box = boxes[code] if code in boxes else boxes.setdefault(code, country_box(code))
+            in_box = box is not None and box[0] <= lat <= box[2] and box[1] <= lon <= box[3]
+        else:
+            in_box = True
+        if not in_box and _check_swapped(lat, lon, code):
             reader.notes.append(
                 f"row {row}: swapped latitude and longitude ({lat}, {lon}) because only the "
                 f"swapped point lies in {code}"
