@@ -41,6 +41,8 @@ URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 DECIMAL_COMMA_PATTERN = re.compile(r"[+-]?[0-9]+,[0-9]+")
 YEAR_PATTERN = re.compile(r"[0-9]{4}")
+# A text cell may start with + or - only as a number or phone number: "-2+cmd|..." is a formula.
+SIGNED_NUMBER_PATTERN = re.compile(r"[+-][0-9][0-9 ./()-]*")
 # Bidirectional overrides and isolates can disguise text; plain RLM/LRM marks are fine.
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _BIDI_CLASS = "\u202a-\u202e\u2066-\u2069"
@@ -90,6 +92,7 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unlisted: int = 0
+    noted: set[str] = field(default_factory=set)
 
     def problem(self, message: str, row: int | None = None, column: str | None = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -97,8 +100,10 @@ class _Reader:
         else:
             self.unlisted += 1
 
-    def note_once(self, note: str) -> None:
-        if note not in self.notes:
+    def note_once(self, key: str, note: str) -> None:
+        """Add ``note`` unless a note of this kind was already added (one note per kind of repair)."""
+        if key not in self.noted:
+            self.noted.add(key)
             self.notes.append(note)
 
     def fail_if_any(self) -> None:
@@ -357,7 +362,7 @@ def _check_text(value: str, row: int, column: str, reader: _Reader) -> None:
         )
         return
     first = value[0]
-    if first in "=@" or (first in "+-" and len(value) > 1 and not value[1].isdigit()):
+    if first in "=@" or (first in "+-" and len(value) > 1 and not SIGNED_NUMBER_PATTERN.fullmatch(value)):
         reader.problem(
             f"{_show(value)} looks like a spreadsheet formula; remove the leading {first!r}", row, column
         )
@@ -371,7 +376,8 @@ def _parse_coordinate(
     text = value.replace("\u2212", "-")
     if decimal_comma and DECIMAL_COMMA_PATTERN.fullmatch(text):
         reader.note_once(
-            f"read decimal commas in coordinates as decimal points (e.g. {value!r} in row {row})"
+            "decimal comma",
+            f"read decimal commas in coordinates as decimal points (e.g. {value!r} in row {row})",
         )
         text = text.replace(",", ".")
     if not NUMBER_PATTERN.fullmatch(text):
@@ -389,6 +395,28 @@ def _parse_coordinate(
         reader.problem(f"{_show(value)} is out of range (-{limit:g} to {limit:g})", row, column)
         return None
     return number
+
+
+def _suggest_office_type(value: str) -> str | None:
+    """The office type a misspelt value most likely means: same first word first, then spelling."""
+    valid = [t.value for t in OfficeType]
+    words = re.split(r"[\s_-]+", value.strip().lower())
+    if words == ["hq"]:
+        return OfficeType.HEADQUARTERS.value
+    joined = "_".join(words)
+    if joined in valid:
+        return joined
+    same_start = [t for t in valid if t.split("_")[0] == words[0]]
+    if len(same_start) == 1:
+        return same_start[0]
+    close = difflib.get_close_matches(joined, valid, n=1)
+    return close[0] if close else None
+
+
+def _in_box(lat: float, lon: float, code: str) -> bool | None:
+    from geo.gazetteer import in_country_box
+
+    return in_country_box(lat, lon, code)
 
 
 def _check_swapped(lat: float, lon: float, code: str) -> bool:
@@ -480,8 +508,8 @@ def _validate_rows(
             reader.problem("the name is empty", row, "name")
         office_type = values[i_type]
         if office_type not in valid_types:
-            close = difflib.get_close_matches(office_type.lower().replace(" ", "_"), sorted(valid_types), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = _suggest_office_type(office_type)
+            hint = f"; did you mean {close!r}?" if close else ""
             reader.problem(
                 f"{_show(office_type)} is not an office type (one of {', '.join(sorted(valid_types))}){hint}",
                 row,
@@ -492,7 +520,9 @@ def _validate_rows(
             upper = code.upper()
             if codes.get(upper) == upper:
                 if upper != code:
-                    reader.note_once("upper-cased lower-case country codes (e.g. 'fr' -> 'FR')")
+                    reader.note_once(
+                        "country case", f"upper-cased lower-case country codes (e.g. {code!r} in row {row})"
+                    )
                     values[i_code] = upper
                 code = upper
             else:
@@ -557,7 +587,9 @@ def _validate_rows(
             )
             lat, lon = lon, lat
         if lat is not None and abs(lat) > 90:
-            hint = " (are latitude and longitude swapped?)" if lon is not None and abs(lon) <= 90 else ""
+            # Suggest a swap unless the country shows that the swapped point is wrong too.
+            plausible = lon is not None and abs(lon) <= 90 and not (code and _in_box(lon, lat, code) is False)
+            hint = " (are latitude and longitude swapped?)" if plausible else ""
             reader.problem(f"{_show(lat_text)} is out of range (-90 to 90){hint}", row, "latitude")
             lat = None
         if bool(lat_text) != bool(lon_text):
