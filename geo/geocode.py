@@ -503,8 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         if each.level == logging.NOTSET or each.level > logging.WARNING:
             each.setLevel(logging.WARNING)
     try:
-        if not args.offline:
-            parse_service_url(args.geocoder_url)
+        parse_service_url(args.geocoder_url)  # checked even with --offline: a bad argument is a mistake
         if args.min_delay < 0 or not math.isfinite(args.min_delay):
             raise UsageError(f"--min-delay must be a number of seconds >= 0, not {args.min_delay}")
         return run(args)

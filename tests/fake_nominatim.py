@@ -19,6 +19,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -95,6 +96,7 @@ class FakeNominatim:
     answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     delay: float = 0.0  # seconds before every answer
     requests: list[Request] = field(default_factory=list)
+    on_request: Callable[[Request], None] | None = None  # called with each request as it arrives
 
     def __post_init__(self) -> None:
         self.answers = {normalise(q): a for q, a in self.answers.items()}
@@ -173,6 +175,8 @@ class FakeNominatim:
     def _log(self, request: Request) -> None:
         with self._lock:
             self.requests.append(request)
+        if self.on_request is not None:
+            self.on_request(request)
 
 
 def _handler_for(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
