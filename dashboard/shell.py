@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 import i18n
-from dashboard.state import init_state
+from dashboard.state import TYPE_KEYS, init_state, type_widget_key
 from geo import assets
+
+PERSISTENT_KEYS = ("lang", "q", "regions", "office", "hq_lines", *(type_widget_key(t) for t in TYPE_KEYS))
 
 RTL_CSS = """
 <style>
@@ -29,11 +31,31 @@ def _install_assets() -> list[str]:
     return assets.install_static_assets()
 
 
+def keep_widget_state() -> None:
+    """Carry the shared widgets' values across pages.
+
+    Streamlit drops a widget's value when a run does not draw it, and widgets on another page are
+    other widgets; re-assigning the keys at the top of every run keeps them (Streamlit's documented
+    way to keep state across pages).
+    """
+    state = st.session_state
+    for key in PERSISTENT_KEYS:
+        if key in state:
+            state[key] = state[key]
+
+
 def start_run() -> str:
-    """Set up the run: static files, state from the URL, language and direction. Returns the language."""
+    """Set up the run: static files, state from the URL, kept widget values, language. Idempotent.
+
+    app.py calls it before the navigation (whose titles are translated) and every page calls it
+    again through dashboard.page.start_page, so a page also runs on its own (AppTest, benchmarks).
+    """
     _install_assets()
     init_state()
-    lang = i18n.set_language(st.session_state.get("lang", i18n.DEFAULT_LANGUAGE))
-    css = FONT_CSS + (RTL_CSS if i18n.is_rtl(lang) else "")
-    st.html(css)
-    return lang
+    keep_widget_state()
+    return i18n.set_language(st.session_state.get("lang", i18n.DEFAULT_LANGUAGE))
+
+
+def page_css() -> None:
+    """Fonts, and right-to-left layout for Arabic (the map itself stays left-to-right)."""
+    st.html(FONT_CSS + (RTL_CSS if i18n.is_rtl() else ""))

@@ -345,6 +345,8 @@ def legend_html(offices: pd.DataFrame, options: MapOptions) -> str:
     items = []
     for office_type in TYPES:
         count = int(counts.get(office_type.value, 0))
+        if not count and options.large_text:
+            continue  # the presenter's legend lists only what is on the map
         label = options.type_labels.get(office_type.value, TYPE_STYLES[office_type].label)
         items.append(
             f'<li class="legend-{office_type.value}{" is-empty" if not count else ""}">'

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
+from datetime import date as date_type
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -115,3 +117,8 @@ def language_from_header(accept_language: str | None) -> str:
         if tag in LANGUAGES:
             return tag
     return DEFAULT_LANGUAGE
+
+
+def format_date(value: date_type, lang: str | None = None) -> str:
+    """A date written the locale's way (long form)."""
+    return babel_format_date(value, format="long", locale=locale(lang))

@@ -1,2 +1,67 @@
+"""About: the General Secretariat's facts, each with its source and an "as of" date."""
+
+import html
+from datetime import date
+
 import streamlit as st
-st.write("todo")
+
+import i18n
+from dashboard import data
+from dashboard.labels import type_label
+from dashboard.page import finish_page, start_page
+from geo.organisation import load_organisation
+from geo.schema import OfficeType
+from geo.table import URL_PATTERN
+from i18n import N_, _
+
+# Labels of the facts in data/organisation.json, marked for the catalogues.
+FACT_LABELS = (N_("Role"), N_("Secretary General"), N_("Staff"), N_("Working languages"), N_("Global presence"))
+
+page = start_page()
+organisation = load_organisation(i18n.language())
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def when(iso: str) -> str:
+    try:
+        return i18n.format_date(date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
+def link(url: str) -> str:
+    if not URL_PATTERN.fullmatch(url):
+        return esc(url)
+    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+
+
+st.subheader(_("About the General Secretariat"))
+direction = "rtl" if i18n.is_rtl() else "ltr"
+items = []
+for fact in organisation.facts:
+    note = f'<p class="fact-note">{esc(_(fact.note))}</p>' if fact.note else ""
+    items.append(
+        f'<section class="fact" data-fact="{esc(fact.key)}"><h3>{esc(_(fact.label))}</h3>'
+        f"<p>{esc(fact.text)}</p>{note}"
+        f'<p class="fact-source">{esc(_("Source"))}: {link(fact.source)} · '
+        f"{esc(_('as of {date}').format(date=when(fact.as_of)))}</p></section>"
+    )
+st.html(
+    "<style>.fact{margin:0 0 18px}.fact h3{margin:0 0 4px;font-size:1.15rem}"
+    ".fact-source,.fact-note{color:#4b5563;font-size:.9rem;margin:2px 0}</style>"
+    f'<div class="facts" dir="{direction}">{"".join(items)}</div>'
+)
+
+st.markdown(f"#### {_('The office data')}")
+counts = data.base_offices()["office_type"].value_counts()
+for office_type in OfficeType:
+    st.markdown(f"- {type_label(office_type.value)}: **{i18n.number(int(counts.get(office_type.value, 0)))}**")
+st.markdown(
+    _("Office data last checked on {date}. Table: {path}.").format(
+        date=when(organisation.offices_checked), path=f"`{data.table_path().name}`"
+    )
+)
+finish_page(page)

@@ -4,36 +4,28 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.mapview import map_options, office_map
+from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
-from dashboard.sidebar import render_sidebar
-from dashboard.state import add_notice, share_params, show_notices, write_query_params
-from i18n import N_, _
+from i18n import _
 
-filters = render_sidebar()
-offices = data.localised_offices()
-shown = data.shown_offices(offices, filters)
+page = start_page()
+shown = page.shown
 state = st.session_state
 
-requested = state.pop("_requested_office", None)
-if requested:
-    if requested in set(offices["id"]):
-        state["office"] = requested
-        if requested not in set(shown["id"]):
-            add_notice(N_("The office {value} is hidden by the filters."), requested)
-    else:
-        add_notice(N_("Ignored the unknown office {value}."), requested)
-show_notices(filters)
-
 st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
-st.markdown(f'<p class="office-count" data-count="{len(shown)}">{data.count_line(len(shown))}</p>',
-            unsafe_allow_html=True)
+st.markdown(
+    f'<p class="office-count" data-count="{len(shown)}">{data.count_line(len(shown))}</p>',
+    unsafe_allow_html=True,
+)
 
 ids = list(shown.sort_values("name")["id"])
 if state.get("office") not in ids:
     state["office"] = None
 if shown.empty:
-    st.info(_("No office matches these filters. Tick more office types, choose other regions or "
-              "clear the search."), icon="🔎")
+    st.info(
+        _("No office matches these filters. Tick more office types, choose other regions or clear the search."),
+        icon="🔎",
+    )
 else:
     clicked = office_map(shown, map_options(selected=state.get("office")))
     if clicked in ids and clicked != state.get("office"):
@@ -51,8 +43,8 @@ else:
     )
     chosen = state.get("office")
     if chosen:
-        show_panel(shown[shown["id"] == chosen].iloc[0], offices.attrs.get("extra_columns", []))
+        show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
     else:
         st.caption(_("Click a marker or choose an office to see its details."))
 
-write_query_params(share_params(filters, state.get("office")))
+finish_page(page)

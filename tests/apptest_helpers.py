@@ -12,8 +12,10 @@ from tests.conftest import ROOT
 APP = str(ROOT / "app.py")
 
 
-def new_app(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+def new_app(page: str | None = None, **query: str) -> AppTest:
+    """The whole app (its default page), or one page run on its own (``page="briefing"``)."""
+    script = APP if page is None else str(ROOT / "pages" / f"{page}.py")
+    at = AppTest.from_file(script, default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value
     return at

@@ -1,0 +1,49 @@
+"""What every page does first and last: the sidebar, the shared-link office, notices, the URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.shell import page_css, start_run
+from dashboard.sidebar import render_sidebar
+from dashboard.state import Filters, add_notice, share_params, show_notices, write_query_params
+from i18n import N_
+
+
+@dataclass(frozen=True)
+class PageData:
+    filters: Filters
+    offices: pd.DataFrame  # the session's whole table, localised
+    shown: pd.DataFrame  # the offices the filters let through
+
+
+def start_page() -> PageData:
+    """Set up the run, draw the shared sidebar, apply a share link's ``office`` once, show notices."""
+    start_run()
+    page_css()
+    filters = render_sidebar()
+    offices = data.localised_offices()
+    shown = data.shown_offices(offices, filters)
+    state = st.session_state
+    requested = state.pop("_requested_office", None)
+    if requested:
+        if requested in set(offices["id"]):
+            state["office"] = requested
+            if requested not in set(shown["id"]):
+                add_notice(N_("The office {value} is hidden by the filters."), requested)
+        else:
+            add_notice(N_("Ignored the unknown office {value}."), requested)
+    show_notices(filters)
+    return PageData(filters, offices, shown)
+
+
+def finish_page(page: PageData, extra: dict[str, str] | None = None) -> None:
+    """Write the state into the URL so the address bar is always a share link."""
+    office = st.session_state.get("office")
+    if office not in set(page.shown["id"]):
+        office = None
+    write_query_params(share_params(page.filters, office, extra))
