@@ -77,11 +77,17 @@ class Server:
 
 
 def start(
-    name: str, script: str, cwd: Path, log_dir: Path, env_extra: dict[str, str] | None = None
+    name: str,
+    script: str,
+    cwd: Path,
+    log_dir: Path,
+    env_extra: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> Server:
+    """Start ``streamlit run script`` in ``cwd`` with ``root`` (the app's code) first on PYTHONPATH."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
     log_path = log_dir / f"{name}-{port}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -134,10 +140,9 @@ def stop_all() -> None:
 
 
 @contextlib.contextmanager
-def app_server(log_dir: Path, table: Path | None = None) -> Iterator[Server]:
-    """``streamlit run app.py`` from the repository, on ``table`` (OFFICES_CSV) when given."""
-    env = {"OFFICES_CSV": str(table)} if table else {}
-    server = start("app", "app.py", ROOT, log_dir, env)
+def app_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[Server]:
+    """``streamlit run app.py`` from ``root`` (the repository or a snapshot) on ``table`` (OFFICES_CSV)."""
+    server = start("app", "app.py", root, log_dir, {"OFFICES_CSV": str(table)}, root)
     try:
         yield server
     finally:
@@ -145,21 +150,43 @@ def app_server(log_dir: Path, table: Path | None = None) -> Iterator[Server]:
 
 
 @contextlib.contextmanager
-def reference_server(log_dir: Path, table: Path | None = None) -> Iterator[Server]:
-    """The reference app, run from a temporary folder with its config and static files."""
-    from geo.assets import install_static_assets
+def reference_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[Server]:
+    """The reference app, run from a temporary folder with its config and static files.
 
+    ``root`` is the app's code (geo.assets), put on the reference's PYTHONPATH.
+    """
     folder = Path(tempfile.mkdtemp(prefix="bench-reference-"))
     try:
         shutil.copy(REFERENCE_SCRIPT, folder / "reference_app.py")
         (folder / ".streamlit").mkdir()
         (folder / ".streamlit" / "config.toml").write_text(REFERENCE_CONFIG, encoding="utf-8")
-        install_static_assets(folder / "static")
-        env = {"OFFICES_CSV": str(table)} if table else {}
-        server = start("reference", "reference_app.py", folder, log_dir, env)
+        _install_static(root, folder / "static")
+        server = start("reference", "reference_app.py", folder, log_dir, {"OFFICES_CSV": str(table)}, root)
         try:
             yield server
         finally:
             stop(server)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _install_static(root: Path, target: Path) -> None:
+    """geo.assets.install_static_assets(target), with ``root``'s geo package (a subprocess)."""
+    code = "import sys; from pathlib import Path; from geo.assets import install_static_assets; " \
+        "install_static_assets(Path(sys.argv[1]))"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", code, str(target)], cwd=root, env=env, check=True, timeout=60,
+                   capture_output=True)
+
+
+@contextlib.contextmanager
+def snapshot(ref: str) -> Iterator[Path]:
+    """The repository's files at git ``ref`` in a temporary folder (``git archive``), removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-snapshot-"))
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref],
+                                 check=True, capture_output=True, timeout=60).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True, timeout=60)
+        yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
