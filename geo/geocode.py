@@ -397,9 +397,11 @@ def run(args: argparse.Namespace) -> int:
             if done % CHECKPOINT_ROWS == 0:
                 writer.save()
     except KeyboardInterrupt:
-        if not args.dry_run:
+        if args.dry_run:
+            print(f"interrupted; dry run: {path} not written", file=sys.stderr)
+        else:
             writer.save()
-        print(f"interrupted; the offices geocoded so far are saved in {path}", file=sys.stderr)
+            print(f"interrupted; the offices geocoded so far are saved in {path}", file=sys.stderr)
         return 130
     finally:
         if client is not None:
@@ -439,11 +441,12 @@ class _TqdmHandler(logging.Handler):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m geo.geocode",
-        description=__doc__.split("\n\n")[0],
+        description="Fill in or refresh the latitude, longitude and geocode_precision of an office table.",
         epilog=(
-            "Answers are cached in SQLite (default .cache/geocode.sqlite), one row per query, so no "
-            "query is ever sent twice. Exit status: 0 all offices have coordinates, 1 some failed or "
-            "the table is invalid, 2 bad argument."
+            "Order: the cache, then Nominatim (unless --offline), then the offline gazetteer. Answers "
+            "(and 'no result') are cached in SQLite, one row per query, so an answered query is never "
+            "sent again. Exit status: 0 every office has coordinates; 1 some failed, or the table is "
+            "invalid or unreadable; 2 bad argument."
         ),
     )
     parser.add_argument("path", help="the office table (CSV, UTF-8)")
