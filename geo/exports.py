@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from html.parser import HTMLParser
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import pandas as pd
 
@@ -460,12 +460,12 @@ def land_path() -> str:
                 continue  # wholly outside the sheet (Antarctica)
             points = [(round(_x(lon)), round(_y(lat))) for lon, lat in ring]
             kept = [points[0]]
-            kept.extend(p for prev, p in zip(points, points[1:], strict=False) if p != prev)
+            kept.extend(p for prev, p in pairwise(points) if p != prev)
             if kept[-1] == kept[0]:
                 kept.pop()  # "z" closes the ring
             if len(kept) < 3:
                 continue
-            steps = " ".join(f"{x - px} {y - py}" for (px, py), (x, y) in zip(kept, kept[1:], strict=False))
+            steps = " ".join(f"{x - px} {y - py}" for (px, py), (x, y) in pairwise(kept))
             parts.append(f"M{kept[0][0]} {kept[0][1]}l{steps}z".replace(" -", "-"))
     return "".join(parts)
 
