@@ -145,7 +145,7 @@ def _guess_delimiter(header_line: str) -> str | None:
 
 def _first_line(text: str) -> str:
     """The first line that is not blank (the header), found without splitting the whole text."""
-    match = re.search(r"[^\s].*", text)
+    match = re.search(r"[^\s][^\r\n]*", text)
     return match.group(0) if match else ""
 
 

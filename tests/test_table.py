@@ -318,13 +318,14 @@ def mutate(raw: bytes, rng: random.Random) -> bytes:
     data = bytearray(raw)
     kind = rng.choice(["delete", "insert", "replace", "shuffle", "mixed"])
     if kind == "shuffle":
-        rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+        # surrogateescape keeps any bytes as they are, so mutations can be stacked.
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8", "surrogateescape"), newline="")))
         for _ in range(rng.randint(1, 3)):
             row = rows[rng.randrange(len(rows))]
             rng.shuffle(row)
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows(rows)
-        return out.getvalue().encode("utf-8")
+        return out.getvalue().encode("utf-8", "surrogateescape")
     for _ in range(rng.randint(1, 8)):
         if not data:
             break
@@ -356,3 +357,9 @@ def test_random_damage_gives_a_frame_or_office_table_error():
             assert_contract_dtypes(frame)
             outcomes["frame"] += 1
     assert outcomes["frame"] > 0 and outcomes["error"] > 0, outcomes
+
+
+def test_semicolons_with_old_mac_line_ends():
+    header, rows = make_corpus.good_table()
+    frame = parse_offices(make_corpus.to_csv(header, rows, delimiter=";", newline="\r").encode())
+    assert len(frame) == 14 and frame.attrs["notes"] == ["read semicolons as the column delimiter"]
