@@ -681,14 +681,12 @@ def parse_offices(
 def load_offices(path: str | os.PathLike[str], *, require_coordinates: bool = True) -> pd.DataFrame:
     """Read and validate the office table at ``path`` (see :func:`parse_offices`)."""
     source = str(path)
+    limit = _limit_megabytes(MAX_FILE_BYTES)
     try:
-        target = Path(path)
-        size = target.stat().st_size
-        if target.is_file() and size > MAX_FILE_BYTES:
-            # Refuse before reading: the file may be far larger than memory allows.
-            message = f"is {_megabytes(size)}; the limit is {_limit_megabytes(MAX_FILE_BYTES)}"
-            raise OfficeTableError([Problem(source, message)])
-        raw = target.read_bytes()
+        # Read at most one byte past the limit: the path may be a huge file, a pipe or /dev/zero.
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size
     except FileNotFoundError:
         raise OfficeTableError([Problem(source, "does not exist")]) from None
     except IsADirectoryError:
@@ -696,7 +694,8 @@ def load_offices(path: str | os.PathLike[str], *, require_coordinates: bool = Tr
     except OSError as err:
         raise OfficeTableError([Problem(source, f"cannot be read: {err.strerror or err}")]) from err
     except ValueError as err:  # e.g. a NUL character in the path
-        if isinstance(err, OfficeTableError):
-            raise
         raise OfficeTableError([Problem(source, f"cannot be read: {err}")]) from err
+    if len(raw) > MAX_FILE_BYTES:
+        shown = _megabytes(size) if size > MAX_FILE_BYTES else f"more than {limit}"
+        raise OfficeTableError([Problem(source, f"is {shown}; the limit is {limit}")])
     return parse_offices(raw, source, require_coordinates=require_coordinates)
