@@ -479,7 +479,12 @@ def _validate_rows(
     years: list[int | None] = []
     for row, cells in rows:
         if len(cells) != width:
-            reader.problem(f"has {len(cells)} cells but the header has {width} columns", row)
+            if len(cells) > width:
+                detail = f"; the extra cells hold {_show(' | '.join(cells[width:]))}"
+            else:
+                detail = f"; nothing for {', '.join(repr(n) for n in names[len(cells) :][:3])}"
+                detail += "…" if width - len(cells) > 3 else ""
+            reader.problem(f"has {len(cells)} cells but the header has {width} columns{detail}", row)
             continue
         values = list(map(str.strip, cells))
         # One search over the row's joined text cells finds the rare rows that need a closer look.

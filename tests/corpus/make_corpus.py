@@ -355,13 +355,13 @@ CASES: tuple[Case, ...] = (
         "ragged_too_many.csv",
         "San Salvador's row has one cell too many",
         lambda: ragged(7, lambda r: [*r, "extra"]),
-        [problem(7, None, "has 19 cells but the header has 18 columns")],
+        [problem(7, None, "has 19 cells but the header has 18 columns; the extra cells hold 'extra'")],
     ),
     Case(
         "ragged_too_few.csv",
         "Harare's row has one cell too few",
         lambda: ragged(9, lambda r: r[:-1]),
-        [problem(9, None, "has 17 cells but the header has 18 columns")],
+        [problem(9, None, "has 17 cells but the header has 18 columns; nothing for 'source_url'")],
     ),
     Case(
         "unclosed_quote.csv",
