@@ -319,22 +319,25 @@ def references_loaded(page: str) -> list[str]:
     return scanner.fetched
 
 
-def _inline_assets(page: str, base_url: str) -> str:
-    """Each vendored <script src> and style sheet <link> replaced by the file's contents."""
+def _inline_assets(page: str, base_url: str) -> tuple[str, str]:
+    """The page with each vendored <script src> inlined and each style sheet <link> removed, and
+    those style sheets as <style> elements, to go first in <head> so the map's own CSS overrides them."""
     inline: dict[str, str] = {}
+    styles = []
     for name, url in assets.js_links(base_url):
         inline[f'<script src="{url}"></script>'] = f"<script>{assets.inline_js(name)}</script>"
     for name, url in assets.css_links(base_url):
         css = assets.inline_css(name)
         if re.search("</style", css, re.IGNORECASE):
             raise ExportError(f"the style sheet {name} cannot be inlined: it contains '</style'")
-        inline[f'<link rel="stylesheet" href="{url}"/>'] = f"<style>{css}</style>"
+        inline[f'<link rel="stylesheet" href="{url}"/>'] = ""
+        styles.append(f"<style>{css}</style>")
     missing = [tag for tag in inline if tag not in page]
     if missing:
         raise ExportError(f"the map page does not load the vendored assets as expected: {missing}")
     pattern = re.compile("|".join(re.escape(tag) for tag in inline))
     # One pass, so the inserted code is never searched again.
-    return pattern.sub(lambda match: inline[match.group(0)], page)
+    return pattern.sub(lambda match: inline[match.group(0)], page), "\n".join(styles)
 
 
 def _insert_after(page: str, marker: str, text: str) -> str:
@@ -364,9 +367,9 @@ def map_html(
     options = replace(options or MapOptions(), basemap_url=None)
     fmap = build_office_map(offices, options)
     page = fmap.get_root().render()
-    page = _inline_assets(page, options.asset_base_url)
+    page, vendor_css = _inline_assets(page, options.asset_base_url)
     direction = "rtl" if options.rtl else "ltr"
-    head = f'<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n{_PAGE_CSS}\n'
+    head = f'<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n{vendor_css}\n{_PAGE_CSS}\n'
     if _META_HTTP in page:
         page = page.replace(_META_HTTP, head, 1)
     else:
@@ -427,7 +430,7 @@ th, td { padding: 0.5mm 1mm; text-align: start; vertical-align: top; border-bott
 th { background: #f3f4f6; font-weight: 700; }
 tr { break-inside: avoid; }
 td.n, th.n { text-align: end; font-variant-numeric: tabular-nums; width: 5mm; }
-td.type { white-space: nowrap; }
+td.type, td.nowrap { white-space: nowrap; }
 td.type svg { display: inline-block; vertical-align: -0.6mm; width: 3mm; height: 3mm; margin-inline-end: 1mm; }
 .source { margin: 2.5mm 0 0; color: #374151; font-size: 7.5pt; }
 text.label { font: 700 46px sans-serif; fill: #111827; stroke: #fff; stroke-width: 12px;
@@ -625,7 +628,8 @@ def briefing_sheet_html(
                 )
                 cells.append(f'<td class="type">{icon}{esc(_type_label(text, type_labels))}</td>')
             else:
-                cells.append(f"<td>{esc(text)}</td>")
+                nowrap = ' class="nowrap"' if column in ("city", "country") and len(text) <= 16 else ""
+                cells.append(f"<td{nowrap}>{esc(text)}</td>")
         rows.append(f'<tr><td class="n">{n}</td>{"".join(cells)}</tr>')
     when = generated.isoformat()
     return (

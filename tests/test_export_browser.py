@@ -1,0 +1,196 @@
+"""The exported map page and briefing sheet opened from disk in headless Chromium with no network at all."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+
+from geo import exports
+from geo.mapbuild import MapOptions
+from geo.table import load_offices
+from tests.conftest import ARTIFACTS, ROOT
+from tests.test_exports import HOSTILE, hostile_offices
+
+pytestmark = pytest.mark.browser
+
+DAY = date(2026, 11, 27)
+MM = 96 / 25.4  # CSS pixels per millimetre
+COUNT_DRAWN = """() => {
+    let n = document.querySelectorAll('.office-marker').length;
+    document.querySelectorAll('.office-cluster b').forEach(b => n += parseInt(b.textContent, 10));
+    return n;
+}"""
+
+
+@dataclass
+class Offline:
+    """A page that may read only file:// and data: URLs; everything else is aborted and recorded."""
+
+    page: object
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert not self.blocked, f"requests outside the file: {self.blocked}"
+        assert not self.errors, f"JavaScript errors: {self.errors}"
+        assert not self.dialogs, f"dialogs opened: {self.dialogs}"
+
+
+@pytest.fixture
+def offline(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    watch = Offline(page=None)
+
+    def route(route_, request):
+        if request.url.startswith(("file:", "data:")):
+            route_.continue_()
+        else:
+            watch.blocked.append(request.url)
+            route_.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda err: watch.errors.append(str(err)))
+    page.on("console", lambda msg: watch.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("requestfailed", lambda req: watch.blocked.append(f"{req.url} {req.failure}"))
+
+    def on_dialog(dialog):
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    watch.page = page
+    yield watch
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def offices():
+    return load_offices(ROOT / "data" / "offices.csv")
+
+
+def open_file(watch: Offline, path) -> object:
+    page = watch.page
+    page.goto(path.as_uri())
+    return page
+
+
+def artifact(page, name: str, **kwargs) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), **kwargs)
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def sheet_html(frame, **kwargs) -> str:
+    arguments = {
+        "title": "INTERPOL General Secretariat offices",
+        "type_labels": {},
+        "column_labels": {},
+        "generated": DAY,
+        "source": "Source: INTERPOL (interpol.int); outlines: Natural Earth (public domain)",
+    } | kwargs
+    return exports.briefing_sheet_html(frame, **arguments)
+
+
+def test_exported_map_draws_every_office_with_no_network(offline, offices, tmp_path):
+    path = tmp_path / exports.export_filename("map", "html", DAY)
+    path.write_text(exports.map_html(offices, generated=DAY), encoding="utf-8")
+    page = open_file(offline, path)
+    page.wait_for_function(f"() => ({COUNT_DRAWN})() === 14", timeout=20_000)
+    assert page.locator("path.leaflet-interactive, .leaflet-overlay-pane path").count() > 100  # outlines
+    legend = [int(x) for x in page.locator(".office-legend .count").all_inner_texts()]
+    assert legend == [1, 1, 6, 3, 3]
+    assert page.locator(".export-header h1").inner_text() == "INTERPOL General Secretariat offices"
+    assert page.locator(".leaflet-tile").count() == 0  # no online tiles asked for
+    # The map's own CSS wins over Leaflet's (inlined first): the sea is the app's blue, not Leaflet's grey.
+    sea = page.locator(".leaflet-container").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert sea == "rgb(207, 227, 241)"
+    # The map fills the window under the header.
+    header, fmap = (page.locator(s).bounding_box() for s in (".export-header", ".folium-map"))
+    assert fmap["y"] >= header["y"] + header["height"] - 1 and fmap["height"] > 800
+    page.wait_for_timeout(300)
+    artifact(page, "export-map")
+    offline.assert_clean()
+
+
+def test_hostile_map_runs_nothing(offline, offices, tmp_path):
+    frame = hostile_offices(offices)
+    path = tmp_path / "hostile-map.html"
+    page_text = exports.map_html(frame, MapOptions(cluster=False), title=HOSTILE[3], source=HOSTILE[0])
+    path.write_text(page_text, encoding="utf-8")
+    page = open_file(offline, path)
+    page.wait_for_function(f"() => ({COUNT_DRAWN})() === 14", timeout=20_000)
+    # Open every tooltip: names go through innerHTML there.
+    for marker in page.locator(".office-marker").all():
+        marker.hover(force=True)
+    page.wait_for_timeout(200)
+    assert page.locator(".leaflet-tooltip").count() >= 1
+    assert page.locator("img[src=x]").count() == 0
+    injected = "() => [...document.scripts].filter(s => s.textContent.trim() === 'alert(1)').length"
+    assert page.evaluate(injected) == 0
+    assert page.locator(".export-header span").inner_text() == HOSTILE[0]
+    assert page.title() == HOSTILE[3]
+    labels = page.locator(".office-marker").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert set(HOSTILE) <= set(labels)
+    offline.assert_clean()
+
+
+def test_hostile_clusters_run_nothing(offline, offices, tmp_path):
+    frame = hostile_offices(offices)
+    # Brussels and The Hague share a cluster at the first view; its tooltip joins their names.
+    frame.loc[frame["id"] == "sro-european-union", "name"] = HOSTILE[0]
+    frame.loc[frame["id"] == "lo-europol", "name"] = HOSTILE[3]
+    path = tmp_path / "hostile-clusters.html"
+    path.write_text(exports.map_html(frame), encoding="utf-8")
+    page = open_file(offline, path)
+    page.wait_for_function(f"() => ({COUNT_DRAWN})() === 14", timeout=20_000)
+    assert page.locator(".office-cluster").count() >= 1
+    page.locator(".office-cluster").first.hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=5_000)
+    assert HOSTILE[0] in tooltip.inner_text() and HOSTILE[3] in tooltip.inner_text()
+    assert page.locator("img[src=x]").count() == 0
+    offline.assert_clean()
+
+
+@pytest.mark.parametrize("rtl", [False, True], ids=["ltr", "rtl"])
+def test_briefing_sheet_prints_on_one_page_of_a4_and_letter(offline, offices, tmp_path, rtl):
+    path = tmp_path / "sheet.html"
+    path.write_text(sheet_html(offices, rtl=rtl, lang="ar" if rtl else "en"), encoding="utf-8")
+    page = open_file(offline, path)
+    page.emulate_media(media="print")
+    width, height = page.locator(".sheet").evaluate(
+        "el => { const r = el.getBoundingClientRect(); return [r.width, r.height]; }"
+    )
+    assert width / MM <= 186.01 and height / MM <= 253, (width / MM, height / MM)
+    for paper in ("A4", "Letter"):
+        assert pdf_pages(page.pdf(format=paper)) == 1, paper
+    assert page.locator("table tbody tr").count() == 14
+    assert page.locator("svg.world use[href^='#mk-']").count() == 14
+    page.emulate_media(media="screen")
+    if not rtl:
+        page.set_viewport_size({"width": 900, "height": 1200})
+        artifact(page, "export-sheet", full_page=True)
+    offline.assert_clean()
+
+
+def test_hostile_briefing_sheet_runs_nothing(offline, offices, tmp_path):
+    path = tmp_path / "hostile-sheet.html"
+    text = sheet_html(
+        hostile_offices(offices), title=HOSTILE[3], source=HOSTILE[0], type_labels={"headquarters": HOSTILE[0]}
+    )
+    path.write_text(text, encoding="utf-8")
+    page = open_file(offline, path)
+    page.wait_for_load_state("load")
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("script").count() == 0
+    assert page.locator("h1").inner_text() == HOSTILE[3]
+    assert HOSTILE[0] in page.locator("table").inner_text()
+    offline.assert_clean()
