@@ -61,7 +61,11 @@ def export_filename(kind: str, ext: str, today: date | None = None) -> str:
 
 
 def export_columns(offices: pd.DataFrame) -> list[str]:
-    """The columns an export writes: the contract columns in schema order, then the table's extra ones."""
+    """The columns an export writes: the contract columns in schema order, then the table's extra ones.
+
+    Left out: the English copies ``<field>_en`` that :func:`geo.localise.localise` adds, and private
+    working columns whose name starts with ``_``.
+    """
     extra = [
         c for c in offices.columns
         if c not in CONTRACT_COLUMNS and c not in _LOCALISED_COPIES and not str(c).startswith("_")
@@ -155,8 +159,8 @@ def to_geojson(offices: pd.DataFrame) -> dict[str, object]:
             geometry = {
                 "type": "Point",
                 "coordinates": [
-                    round(float(record["longitude"]), COORDINATE_DECIMALS),  # type: ignore[arg-type]
-                    round(float(record["latitude"]), COORDINATE_DECIMALS),  # type: ignore[arg-type]
+                    round(float(record["longitude"]), COORDINATE_DECIMALS),
+                    round(float(record["latitude"]), COORDINATE_DECIMALS),
                 ],
             }
         properties = {c: v for c, v in record.items() if c not in _COORDINATES}
@@ -248,8 +252,8 @@ def to_kml_bytes(
                     value = record[column]
                     _sub(_sub(extended, "Data", name=str(column)), "value", "" if value is None else value)
             point = _sub(placemark, "Point")
-            lon = _format_coordinate(float(record["longitude"]))  # type: ignore[arg-type]
-            lat = _format_coordinate(float(record["latitude"]))  # type: ignore[arg-type]
+            lon = _format_coordinate(float(record["longitude"]))
+            lat = _format_coordinate(float(record["latitude"]))
             _sub(point, "coordinates", f"{lon},{lat}")
     ET.indent(kml, space=" ")
     return ET.tostring(kml, encoding="utf-8", xml_declaration=True) + b"\n"
@@ -542,7 +546,7 @@ def _marker_uses(
 def _sheet_maps(records: list[dict[str, object]], title: str) -> tuple[str, str]:
     """The world map SVG and, when offices crowd together, the close-up SVG (else "")."""
     placed = [
-        (n, float(r["latitude"]), float(r["longitude"]), str(r["office_type"]))  # type: ignore[arg-type]
+        (n, float(r["latitude"]), float(r["longitude"]), str(r["office_type"]))
         for n, r in enumerate(records, start=1)
         if _placed(r)
     ]

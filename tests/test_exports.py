@@ -313,6 +313,15 @@ def test_hostile_strings_are_inert_in_the_briefing_sheet(offices):
     assert exports.references_loaded(page) == []
 
 
+def test_an_empty_selection_still_exports(offices):
+    empty = offices.iloc[0:0]
+    assert read_csv(exports.to_csv_bytes(empty)).columns.tolist() == list(CONTRACT_COLUMNS)
+    assert exports.to_geojson(empty) == {"type": "FeatureCollection", "features": []}
+    assert ET.fromstring(exports.to_kml_bytes(empty)).find(f".//{KML}Placemark") is None
+    assert exports.references_loaded(exports.map_html(empty)) == []
+    assert "<tbody>\n\n</tbody>" in sheet(empty)
+
+
 # --- the briefing sheet ----------------------------------------------------------------------
 
 
