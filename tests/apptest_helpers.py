@@ -14,7 +14,7 @@ APP = str(ROOT / "app.py")
 
 def new_app(page: str | None = None, **query: str) -> AppTest:
     """The whole app (its default page), or one page run on its own (``page="briefing"``)."""
-    script = APP if page is None else str(ROOT / "pages" / f"{page}.py")
+    script = APP if page is None else str(ROOT / "pages" / f"{page}_page.py")
     at = AppTest.from_file(script, default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value

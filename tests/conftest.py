@@ -109,7 +109,19 @@ def browser():
 IGNORED_CONSOLE = (
     "Unrecognized feature",
     "allow-scripts and allow-same-origin",
+    # Reported with its URL by the response listener below, which knows which ones matter.
+    "Failed to load resource",
 )
+
+
+def _bad_response(response) -> bool:
+    """4xx/5xx, except Streamlit's own probe for a base path (/<page>/_stcore/health, host-config),
+    which it makes when a page is opened by its URL path and which it follows with the root."""
+    if response.status < 400:
+        return False
+    path = response.url.split("://", 1)[-1].split("/", 1)[-1]
+    probe = path.endswith(("_stcore/health", "_stcore/host-config")) and not path.startswith("_stcore")
+    return not (probe and response.status == 404)
 
 
 @dataclass
@@ -149,6 +161,7 @@ def page(browser):
         else None,
     )
     pg.on("requestfailed", lambda req: watch.failed.append(f"{req.url} {req.failure}"))
+    pg.on("response", lambda res: watch.failed.append(f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
 
     def on_dialog(dialog):
         watch.dialogs.append(dialog.message)

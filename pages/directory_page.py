@@ -63,7 +63,7 @@ else:
     if rows:
         state["office"] = shown.iloc[rows[0]]["id"]
         finish_page(page)
-        st.switch_page("pages/map.py")
+        st.switch_page("pages/map_page.py")
 
 st.markdown(f"#### {_('Downloads')}")
 today = date.today()

@@ -1,0 +1,132 @@
+"""Briefing, directory and about pages in headless Chromium against a real ``streamlit run``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+
+from tests.conftest import MAP_FRAME, screenshot, wait_for_map
+
+pytestmark = pytest.mark.browser
+
+
+def card_id(page) -> str | None:
+    return page.locator(".tour-card").first.get_attribute("data-office-id")
+
+
+def map_centre(page) -> dict:
+    return page.query_selector(MAP_FRAME).content_frame().evaluate("() => window.map.getCenter()")
+
+
+def test_tour_moves_the_map_and_changes_the_card_on_next_and_on_the_keyboard(streamlit_server, page):
+    page.goto(streamlit_server.url + "/briefing?step=1")
+    wait_for_map(page)
+    page.locator('.tour-card[data-office-id="hq-lyon"]').wait_for(timeout=20_000)
+    frame = page.query_selector(MAP_FRAME).content_frame()
+    frame.evaluate("() => { window.__sameMap = true; }")
+    page.wait_for_function(
+        f"""() => {{ const c = document.querySelector('{MAP_FRAME}').contentWindow.map.getCenter();
+                   return Math.abs(c.lat - 45.75) < 1; }}"""
+    )
+    screenshot(page, "tour-step-1")
+
+    page.get_by_role("button", name="Next ▶").click()
+    page.locator('.tour-card[data-office-id="igci-singapore"]').wait_for(timeout=20_000)
+    page.wait_for_function(
+        f"""() => {{ const c = document.querySelector('{MAP_FRAME}').contentWindow.map.getCenter();
+                   return Math.abs(c.lat - 1.29) < 1 && Math.abs(c.lng - 103.85) < 1; }}""",
+        timeout=20_000,
+    )
+    page.wait_for_function("() => location.search.includes('step=2')")
+
+    page.locator(".tour-card h1").click()  # focus the page, not the map
+    page.keyboard.press("ArrowRight")
+    page.locator('.tour-card[data-office-id="rb-san-salvador"]').wait_for(timeout=20_000)
+    page.wait_for_function(
+        f"""() => {{ const c = document.querySelector('{MAP_FRAME}').contentWindow.map.getCenter();
+                   return Math.abs(c.lat - 13.69) < 1; }}""",
+        timeout=20_000,
+    )
+    page.keyboard.press("PageDown")
+    page.locator('.tour-card[data-office-id="rb-buenos-aires"]').wait_for(timeout=20_000)
+    page.keyboard.press("ArrowLeft")
+    page.locator('.tour-card[data-office-id="rb-san-salvador"]').wait_for(timeout=20_000)
+    assert page.query_selector(MAP_FRAME).content_frame().evaluate("() => window.__sameMap === true"), (
+        "the map iframe was reloaded"
+    )
+    screenshot(page, "tour-step-3")
+    page.watch.assert_clean()
+
+
+def test_briefing_sidebar_is_collapsed_and_the_legend_is_large(streamlit_server, page):
+    page.goto(streamlit_server.url + "/briefing")
+    wait_for_map(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_attribute("data-collapsed") == "true"
+    frame = page.query_selector(MAP_FRAME).content_frame()
+    size = frame.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.office-legend')).fontSize)")
+    assert size >= 18
+    screenshot(page, "tour-overview")
+    page.watch.assert_clean()
+
+
+def download(page, name: str):
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name=name).click()
+    return info.value
+
+
+def test_directory_downloads_parse(streamlit_server, page, tmp_path):
+    page.goto(streamlit_server.url + "/directory?type=regional_bureau,liaison_office")
+    page.get_by_text("9 offices shown").wait_for(timeout=30_000)
+    screenshot(page, "directory")
+
+    csv_path = tmp_path / "offices.csv"
+    item = download(page, "Table (CSV)")
+    assert item.suggested_filename.startswith("interpol-gs-offices-") and item.suggested_filename.endswith(".csv")
+    item.save_as(csv_path)
+    table = pd.read_csv(csv_path, encoding="utf-8-sig")
+    assert len(table) == 9 and set(table["office_type"]) == {"regional_bureau", "liaison_office"}
+
+    item = download(page, "Map data (GeoJSON)")
+    assert item.suggested_filename.endswith(".geojson")
+    geojson = json.loads(open(item.path(), encoding="utf-8").read())
+    assert geojson["type"] == "FeatureCollection" and len(geojson["features"]) == 9
+    harare = next(f for f in geojson["features"] if f["properties"]["city"] == "Harare")
+    assert harare["geometry"] == {"type": "Point", "coordinates": [31.05337, -17.82772]}
+
+    item = download(page, "Google Earth (KML)")
+    root = ET.parse(item.path()).getroot()
+    placemarks = root.findall(".//{http://www.opengis.net/kml/2.2}Placemark")
+    assert len(placemarks) == 9
+
+    item = download(page, "Download map (HTML, works offline)")
+    html = open(item.path(), encoding="utf-8").read()
+    assert "leaflet" in html.lower() and "rb-harare" in html
+    page.watch.assert_clean()
+
+
+def test_choosing_a_directory_row_opens_the_office_on_the_map(streamlit_server, page):
+    page.goto(streamlit_server.url + "/directory?q=harare")
+    page.get_by_text("1 office shown").wait_for(timeout=30_000)
+    grid = page.locator('[data-testid="stDataFrame"]')
+    grid.wait_for()
+    box = grid.bounding_box()
+    # The row selector sits at the far left of the first data row (below the header row).
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    page.wait_for_url("**/?*office=rb-harare*", timeout=20_000)
+    page.locator("section.office-panel h2").wait_for(timeout=20_000)
+    assert page.locator("section.office-panel h2").inner_text() == "INTERPOL Regional Bureau Harare"
+    page.watch.assert_clean()
+
+
+def test_about_page(streamlit_server, page):
+    page.goto(streamlit_server.url + "/about")
+    page.get_by_text("Valdecy Urquiza", exact=False).first.wait_for(timeout=30_000)
+    screenshot(page, "about")
+    page.watch.assert_clean()
