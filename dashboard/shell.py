@@ -15,11 +15,29 @@ RTL_CSS = """
 html, body, .stApp, [data-testid="stSidebar"], [data-testid="stMain"] { direction: rtl; }
 [data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"], .stAlert,
 [data-testid="stWidgetLabel"], [data-testid="stDataFrame"] { text-align: right; }
+/* Markdown lists: Streamlit aligns and indents them on the left. */
+[data-testid="stMarkdownContainer"] :is(ul, ol, li) { text-align: right; }
+[data-testid="stMarkdownContainer"] li { margin-left: 0; margin-right: 1.15rem; padding-left: 0; padding-right: .3rem; }
+/* The sidebar sits on the right; Streamlit hides a collapsed one by sliding it left, over the page. */
+[data-testid="stSidebar"][data-collapsed="true"] { overflow: hidden; }
+/* The chevrons that open and close the sidebar point the other way. */
+[data-testid="stExpandSidebarButton"] [data-testid="stIconMaterial"],
+[data-testid="stSidebarCollapseButton"] [data-testid="stIconMaterial"] { transform: scaleX(-1); }
+/* The map stays left-to-right (its legend and tooltips are right-to-left inside it). */
 iframe[title="streamlit_folium.st_folium"] { direction: ltr; }
 </style>
 """
 FONT_CSS = """
 <style>
+/* Streamlit sets "Source Sans", sans-serif on labels, headings and widgets, and Source Sans has no
+   Arabic (Chromium would fall back to DejaVu Sans): Arabic characters in "Source Sans" text come
+   from Noto Sans Arabic (Debian's fonts-noto-core) instead, whatever the element. */
+@font-face { font-family: "Source Sans"; font-weight: 100 549; font-style: normal;
+  src: local("Noto Sans Arabic Regular"), local("NotoSansArabic-Regular"), local("Noto Sans Arabic");
+  unicode-range: U+0600-06FF, U+0750-077F, U+0870-08FF, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF; }
+@font-face { font-family: "Source Sans"; font-weight: 550 1000; font-style: normal;
+  src: local("Noto Sans Arabic Bold"), local("NotoSansArabic-Bold");
+  unicode-range: U+0600-06FF, U+0750-077F, U+0870-08FF, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
 html, body, .stApp { font-family: "Source Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 </style>
