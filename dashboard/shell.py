@@ -29,15 +29,13 @@ iframe[title="streamlit_folium.st_folium"] { direction: ltr; }
 """
 FONT_CSS = """
 <style>
-/* Streamlit sets "Source Sans", sans-serif on labels, headings and widgets, and Source Sans has no
-   Arabic (Chromium would fall back to DejaVu Sans): Arabic characters in "Source Sans" text come
-   from Noto Sans Arabic (Debian's fonts-noto-core) instead, whatever the element. */
-@font-face { font-family: "Source Sans"; font-weight: 100 549; font-style: normal;
-  src: local("Noto Sans Arabic Regular"), local("NotoSansArabic-Regular"), local("Noto Sans Arabic");
-  unicode-range: U+0600-06FF, U+0750-077F, U+0870-08FF, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF; }
-@font-face { font-family: "Source Sans"; font-weight: 550 1000; font-style: normal;
-  src: local("Noto Sans Arabic Bold"), local("NotoSansArabic-Bold");
-  unicode-range: U+0600-06FF, U+0750-077F, U+0870-08FF, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF; }
+/* Streamlit writes font-family: "Source Sans", sans-serif on each label, heading and widget, and
+   Source Sans has no Arabic: Chromium would draw Arabic in DejaVu Sans. Every element but the icon
+   ligatures and code gets Noto Sans Arabic (Debian's fonts-noto-core, Regular and Bold) after Source
+   Sans; Latin text keeps Source Sans. (Adding Arabic faces to the "Source Sans" family instead loses
+   either Source Sans or the bold weight in Chromium.) */
+body *:not([data-testid="stIconMaterial"], code, code *, pre, pre *, kbd, samp, .katex, .katex *) {
+  font-family: "Source Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
 html, body, .stApp { font-family: "Source Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 </style>

@@ -124,6 +124,9 @@ def test_french_pages_show_french_labels(streamlit_server, page):
     legend = frame.locator(".office-legend")
     assert legend.get_attribute("dir") == "ltr"
     assert "Types de bureaux" in legend.inner_text() and "Bureau de liaison" in legend.inner_text()
+    # The Arabic font rules leave Latin text in Streamlit's Source Sans.
+    fonts = rendered_fonts(page, f'{SIDEBAR} [data-testid="stWidgetLabel"] p')
+    assert fonts and all(name.startswith("SourceSans") for name in fonts), fonts
     screenshot(page, "fr-map")
     page.watch.assert_clean()
 
