@@ -21,8 +21,17 @@ class PageData:
     shown: pd.DataFrame  # the offices the filters let through
 
 
-def start_page() -> PageData:
-    """Set up the run, draw the shared sidebar, apply a share link's ``office`` once, show notices."""
+def start_page(sidebar: str = "auto") -> PageData:
+    """Set up the run, draw the shared sidebar, apply a share link's ``office`` once, show notices.
+
+    ``sidebar="collapsed"`` starts the page with its sidebar closed (the presenter view).
+    """
+    st.set_page_config(
+        page_title="INTERPOL General Secretariat — offices",
+        page_icon="🌍",
+        layout="wide",
+        initial_sidebar_state=sidebar,
+    )
     start_run()
     page_css()
     filters = render_sidebar()

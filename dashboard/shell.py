@@ -31,11 +31,11 @@ FONT_CSS = """
 <style>
 /* Streamlit writes font-family: "Source Sans", sans-serif on each label, heading and widget, and
    Source Sans has no Arabic: Chromium would draw Arabic in DejaVu Sans. Every element but the icon
-   ligatures and code gets Noto Sans Arabic (Debian's fonts-noto-core, Regular and Bold) after Source
-   Sans; Latin text keeps Source Sans. (Adding Arabic faces to the "Source Sans" family instead loses
-   either Source Sans or the bold weight in Chromium.) */
+   ligatures and code gets Noto Sans Arabic (Debian's fonts-noto-core, Regular and Bold) between
+   Source Sans and sans-serif, so only Arabic text changes. (Adding Arabic faces to the "Source Sans"
+   family instead loses either Source Sans or the bold weight in Chromium.) */
 body *:not([data-testid="stIconMaterial"], code, code *, pre, pre *, kbd, samp, .katex, .katex *) {
-  font-family: "Source Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
+  font-family: "Source Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
 html, body, .stApp { font-family: "Source Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 </style>

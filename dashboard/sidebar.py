@@ -11,7 +11,7 @@ from dashboard.state import TYPE_KEYS, Filters, current_filters, type_widget_key
 from geo.filtering import filter_offices
 from geo.schema import REGIONS
 from geo.table import OfficeTableError
-from i18n import _
+from i18n import N_, _
 
 UPLOAD_LIMIT_MB = 5
 
@@ -108,8 +108,25 @@ def upload_control() -> None:
             st.dataframe(unplaced, hide_index=True)
 
 
+PAGES = (
+    # (script, label marked for translation, icon)
+    ("app.py", N_("Map"), "🗺️"),
+    ("pages/briefing.py", N_("Briefing"), "🎞️"),
+    ("pages/directory.py", N_("Directory"), "📋"),
+    ("pages/about.py", N_("About"), "ℹ️"),
+)
+
+
+def navigation() -> None:
+    """Links to the pages, in the current language (filters and language carry over)."""
+    for script, label, icon in PAGES:
+        st.sidebar.page_link(script, label=_(label), icon=icon)
+    st.sidebar.divider()
+
+
 def render_sidebar() -> Filters:
     """The whole shared sidebar; returns the filters it sets."""
+    navigation()
     language_chooser()
     upload_control()
     offices = data.localised_offices()

@@ -18,7 +18,7 @@ from geo.filtering import briefing_order
 from geo.schema import TYPE_STYLES, OfficeType
 from i18n import _
 
-page = start_page()
+page = start_page(sidebar="collapsed")
 state = st.session_state
 tour = briefing_order(page.shown.dropna(subset=["latitude", "longitude"]))
 ids = list(tour["id"])
@@ -121,9 +121,9 @@ with card_column:
     )
     previous_col, next_col = st.columns(2)
     previous_col.button(_("◀ Previous"), key="tour_prev", on_click=go, args=(-1,), disabled=step == 0,
-                        shortcut="Left", use_container_width=True)
+                        shortcut="Left", width="stretch")
     next_col.button(_("Next ▶"), key="tour_next", on_click=go, args=(1,), disabled=step == last,
-                    shortcut="Right", use_container_width=True, type="primary")
+                    shortcut="Right", width="stretch", type="primary")
     with st.container(key="hidden_keys"):
         st.button("PageUp", key="tour_prev_page", on_click=go, args=(-1,), shortcut="PageUp")
         st.button("PageDown", key="tour_next_page", on_click=go, args=(1,), shortcut="PageDown")

@@ -9,8 +9,9 @@ import streamlit as st
 import i18n
 from dashboard import data
 from dashboard.labels import region_label, translated_type_labels, type_glyph, type_label
-from dashboard.mapview import map_options
+from dashboard.mapview import map_options, office_map
 from dashboard.page import finish_page, start_page
+from dashboard.panel import show_panel
 from geo import exports
 from i18n import _
 
@@ -48,11 +49,11 @@ if shown.empty:
     st.info(_("No office matches these filters. Tick more office types, choose other regions or clear the search."),
             icon="🔎")
 else:
-    st.caption(_("Click a column header to sort; choose a row to open the office on the map."))
+    st.caption(_("Click a column header to sort; choose a row to see the office on the map."))
     selection = st.dataframe(
         table,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         on_select="rerun",
         selection_mode="single-row",
         key="directory_table",
@@ -62,8 +63,14 @@ else:
     rows = selection.selection.rows if selection else []
     if rows:
         state["office"] = shown.iloc[rows[0]]["id"]
-        finish_page(page)
-        st.switch_page("pages/map_page.py")
+    chosen = state.get("office")
+    if chosen in set(shown["id"]):
+        # The chosen office on the map, right here; the Map page opens on it too.
+        map_column, panel_column = st.columns([3, 2])
+        with map_column:
+            office_map(shown, map_options(selected=chosen), key="directory_map", height=420)
+        with panel_column:
+            show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
 
 st.markdown(f"#### {_('Downloads')}")
 today = date.today()
@@ -84,14 +91,14 @@ sheet_args = {
 c1, c2, c3 = st.columns(3)
 c1.download_button(_("Table (CSV)"), partial(exports.to_csv_bytes, export_rows),
                    file_name=exports.export_filename("offices", "csv", today), mime="text/csv",
-                   key="dl_csv", on_click="ignore", use_container_width=True)
+                   key="dl_csv", on_click="ignore", width="stretch")
 c2.download_button(_("Map data (GeoJSON)"), partial(exports.to_geojson_bytes, export_rows),
                    file_name=exports.export_filename("offices", "geojson", today),
-                   mime="application/geo+json", key="dl_geojson", on_click="ignore", use_container_width=True)
+                   mime="application/geo+json", key="dl_geojson", on_click="ignore", width="stretch")
 c3.download_button(_("Google Earth (KML)"), partial(exports.to_kml_bytes, export_rows, type_labels),
                    file_name=exports.export_filename("offices", "kml", today),
                    mime="application/vnd.google-earth.kml+xml", key="dl_kml", on_click="ignore",
-                   use_container_width=True)
+                   width="stretch")
 
 st.markdown(f"#### {_('For briefings')}")
 c4, c5 = st.columns(2)
@@ -102,7 +109,7 @@ c4.download_button(
     mime="text/html",
     key="dl_map_html",
     on_click="ignore",
-    use_container_width=True,
+    width="stretch",
 )
 c5.download_button(
     _("Printable briefing sheet (HTML, A4 or Letter)"),
@@ -111,7 +118,7 @@ c5.download_button(
     mime="text/html",
     key="dl_sheet",
     on_click="ignore",
-    use_container_width=True,
+    width="stretch",
 )
 st.caption(_("Open the sheet in a browser and print it (Ctrl+P); it fits one A4 or US Letter page."))
 finish_page(page)

@@ -14,8 +14,9 @@ APP = str(ROOT / "app.py")
 
 def new_app(page: str | None = None, **query: str) -> AppTest:
     """The whole app (its default page), or one page run on its own (``page="briefing"``)."""
-    script = APP if page is None else str(ROOT / "pages" / f"{page}_page.py")
-    at = AppTest.from_file(script, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
+    if page is not None:
+        at.switch_page(f"pages/{page}.py")
     for key, value in query.items():
         at.query_params[key] = value
     return at

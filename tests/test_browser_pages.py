@@ -111,19 +111,33 @@ def test_directory_downloads_parse(streamlit_server, page, tmp_path):
     page.watch.assert_clean()
 
 
-def test_choosing_a_directory_row_opens_the_office_on_the_map(streamlit_server, page):
+def test_choosing_a_directory_row_shows_the_office_on_the_map(streamlit_server, page):
     page.goto(streamlit_server.url + "/directory?q=harare")
     page.get_by_text("1 office shown").wait_for(timeout=30_000)
     grid = page.locator('[data-testid="stDataFrame"]')
     grid.wait_for()
+    page.wait_for_timeout(1500)  # the grid draws on a canvas after the element appears
     box = grid.bounding_box()
     # The row selector sits at the far left of the first data row (below the header row).
-    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
-    page.wait_for_function(
-        "() => location.search.includes('office=rb-harare') && !location.pathname.includes('directory')",
-        timeout=20_000,
-    )
+    x, y = box["x"] + 16, box["y"] + 35 + 17
+    # The grid is a canvas: click the row marker until the selection reaches the server.
+    for _attempt in range(4):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(400)
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_function("() => location.search.includes('office=rb-harare')", timeout=6_000)
+            break
+        except Exception:
+            continue
     page.locator("section.office-panel h2").wait_for(timeout=20_000)
+    assert page.locator("section.office-panel h2").inner_text() == "INTERPOL Regional Bureau Harare"
+    frame = wait_for_map(page)
+    frame.locator(".office-rb-harare.is-selected").wait_for(timeout=20_000)
+    screenshot(page, "directory-chosen")
+    page.locator('[data-testid="stSidebar"] a[href=""]').first.click()  # the map opens on the same office
+    page.locator("section.office-panel h2").wait_for(timeout=20_000)
+    page.wait_for_function("() => !location.pathname.includes('directory')")
     assert page.locator("section.office-panel h2").inner_text() == "INTERPOL Regional Bureau Harare"
     page.watch.assert_clean()
 
