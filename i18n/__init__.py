@@ -5,11 +5,16 @@ template ``i18n/messages.pot`` from the code (see README and babel.cfg). English
 language. Nothing here imports Streamlit: the app sets the language of the current run with
 :func:`set_language`, and :func:`_` translates into it.
 
-Extract, update and check (from the repository root; babel.cfg names :func:`extract_python`)::
+Extract, update and check, from the repository root (babel.cfg names :func:`extract_python`, so
+``pybabel`` must be able to import this package: hence ``PYTHONPATH=.``)::
 
     PYTHONPATH=. pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -o i18n/messages.pot .
-    pybabel update -i i18n/messages.pot -d i18n/locales -D messages --previous
-    pybabel compile -d i18n/locales -D messages --statistics   # a check: the app compiles at start-up
+    pybabel update -i i18n/messages.pot -d i18n/locales -D messages --previous -w 100
+    # translate every new or "fuzzy" entry in i18n/locales/{fr,es,ar}/LC_MESSAGES/messages.po, then
+    for l in fr es ar; do pybabel compile -l $l -i i18n/locales/$l/LC_MESSAGES/messages.po -o /tmp/$l.mo --statistics; done
+
+The compile step is only a check (the app compiles the .po files itself). tests/test_i18n.py fails
+while any marked string lacks a translation in any catalogue, or messages.pot lags behind the code.
 """
 
 from __future__ import annotations
