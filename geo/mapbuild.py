@@ -153,8 +153,8 @@ MAP_CSS = """
 .office-legend .count { margin-inline-start: auto; padding-inline-start: 10px; font-variant-numeric: tabular-nums; font-weight: 700; }
 .office-legend[dir="rtl"] { text-align: right; }
 .large-text .office-tip { font-size: 22px; }
-.large-text .office-legend { font-size: 20px; max-width: 460px; }
-.large-text .office-legend h4 { font-size: 20px; }
+.large-text .office-legend { font-size: 16px; max-width: 360px; }
+.large-text .office-legend h4 { font-size: 17px; }
 </style>
 """
 

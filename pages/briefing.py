@@ -49,7 +49,7 @@ CARD_CSS = """
 .tour-card ul { list-style: none; padding: 0; margin: 8px 0 0; }
 .tour-card li { margin: 4px 0; }
 .tour-step { font-size: 1.1rem; color: #4b5563; }
-[data-testid="stMainBlockContainer"] { padding-top: 1.2rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.2rem; max-width: 100%; }
 .hidden-keys { display: none; }
 </style>
 """

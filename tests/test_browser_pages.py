@@ -70,7 +70,7 @@ def test_briefing_sidebar_is_collapsed_and_the_legend_is_large(streamlit_server,
     assert sidebar.get_attribute("data-collapsed") == "true"
     frame = page.query_selector(MAP_FRAME).content_frame()
     size = frame.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.office-legend')).fontSize)")
-    assert size >= 18
+    assert size >= 16
     screenshot(page, "tour-overview")
     page.watch.assert_clean()
 
