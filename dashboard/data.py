@@ -64,13 +64,25 @@ def placed(offices: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _localised(offices: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return localise(offices, lang)
+def _localised_shared(path: str, mtime_ns: int, size: int, lang: str) -> pd.DataFrame:
+    # Keyed by the file, not the frame: hashing a large DataFrame on every rerun costs more
+    # than the translation itself.
+    return localise(_load_table(path, mtime_ns, size), lang)
 
 
 def localised_offices() -> pd.DataFrame:
     """The session's table with its text in the current language (English kept in ``*_en``)."""
-    return _localised(base_offices(), language())
+    lang = language()
+    custom = st.session_state.get(UPLOAD_KEY)
+    if custom is None:
+        path = table_path()
+        base_offices()  # shows the table's problems and stops the page if it cannot be used
+        return _localised_shared(str(path), *_stat_key(path), lang)
+    cached = st.session_state.get("_upload_localised")
+    if cached is None or cached[0] is not custom or cached[1] != lang:
+        cached = (custom, lang, localise(custom, lang))
+        st.session_state["_upload_localised"] = cached
+    return cached[2]
 
 
 def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:
