@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -30,6 +32,9 @@ def map_options(
         hub=hub,
         basemap_url=assets.asset_url("basemap"),
         large_text=large_text,
+        basemap_attribution=html.escape(_("Outlines: {source} (public domain)")).format(
+            source='<a href="https://www.naturalearthdata.com/">Natural Earth</a>'
+        ),
     )
 
 

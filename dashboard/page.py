@@ -11,7 +11,7 @@ from dashboard import data
 from dashboard.shell import page_css, start_run
 from dashboard.sidebar import render_sidebar
 from dashboard.state import Filters, add_notice, share_params, show_notices, write_query_params
-from i18n import N_
+from i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,13 @@ def start_page(sidebar: str = "auto") -> PageData:
 
     ``sidebar="collapsed"`` starts the page with its sidebar closed (the presenter view).
     """
+    start_run()  # the language first: the browser tab's title is translated too
     st.set_page_config(
-        page_title="INTERPOL General Secretariat — offices",
+        page_title=_("INTERPOL General Secretariat: offices worldwide"),
         page_icon="🌍",
         layout="wide",
         initial_sidebar_state=sidebar,
     )
-    start_run()
     page_css()
     filters = render_sidebar()
     offices = data.localised_offices()

@@ -54,7 +54,8 @@ def coordinates_text(row: pd.Series) -> str:
         return _("not placed")
     precision = row.get("geocode_precision") or ""
     label = _(PRECISION_LABELS[precision]) if precision in PRECISION_LABELS else precision
-    text = f"{float(lat):.5f}, {float(lon):.5f}"
+    # Isolated left-to-right so a minus sign stays with its number in Arabic.
+    text = f"\u2066{float(lat):.5f}, {float(lon):.5f}\u2069"
     return f"{text} ({_('precision')}: {label})" if label else text
 
 
@@ -77,7 +78,7 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
     note = row.get("opened_note") or ""
     if note:
         opened_text = f"{opened_text} — {note}" if opened_text else note
-    place = ", ".join(v for v in (row.get("city", ""), row.get("country", "")) if v)
+    place = i18n.list_separator().join(v for v in (row.get("city", ""), row.get("country", "")) if v)
     fields: list[tuple[str, str]] = [
         (_("City and country"), esc(place)),
         (_("Serves"), esc(row.get("serves", ""))),

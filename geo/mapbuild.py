@@ -102,6 +102,7 @@ class MapOptions:
     basemap_url: str | None = None  # fetch the outlines from here; None embeds them in the page
     asset_base_url: str = assets.STATIC_URL
     large_text: bool = False  # briefing: bigger tooltips and legend
+    basemap_attribution: str = BASEMAP_ATTRIBUTION  # HTML; the caller escapes any text it adds
 
 
 # --- marker shapes ---------------------------------------------------------------------------
@@ -193,10 +194,10 @@ class OfflineBasemap(Layer):
         """
     )
 
-    def __init__(self, name: str, url: str | None):
+    def __init__(self, name: str, url: str | None, attribution: str = BASEMAP_ATTRIBUTION):
         super().__init__(name=name, overlay=False, control=True, show=True)
         self._name = "OfflineBasemap"
-        self.attribution_json = js_json(BASEMAP_ATTRIBUTION)
+        self.attribution_json = js_json(attribution)
         self.url_json = js_json(url) if url else ""
         self.data_json = "" if url else _basemap_json()
 
@@ -222,7 +223,7 @@ def build_base_map(options: MapOptions | None = None) -> OfficeMap:
         asset_base_url=options.asset_base_url,
     )
     fmap.get_root().header.add_child(Element(MAP_CSS), name="office_map_css")
-    OfflineBasemap(options.layer_names["offline"], options.basemap_url).add_to(fmap)
+    OfflineBasemap(options.layer_names["offline"], options.basemap_url, options.basemap_attribution).add_to(fmap)
     if options.online_tiles:
         for key, url, attribution, max_zoom in TILE_LAYERS:
             folium.TileLayer(

@@ -211,3 +211,8 @@ def extract_python(
             if key not in seen:
                 seen.add(key)
                 yield call.lineno, call.func.id, messages, []
+
+
+def list_separator(lang: str | None = None) -> str:
+    """The comma between list items ("، " in Arabic)."""
+    return "، " if (lang or language()) == "ar" else ", "

@@ -81,7 +81,7 @@ def overview_card() -> str:
 
 
 def office_card(row) -> str:
-    place = ", ".join(v for v in (row["city"], row["country"]) if v)
+    place = i18n.list_separator().join(v for v in (row["city"], row["country"]) if v)
     lines = [f'<p class="place">{esc(place)}</p>']
     if row.get("partner"):
         lines.append(f"<p><b>{esc(_('Partner'))}:</b> {esc(row['partner'])}</p>")
@@ -120,10 +120,11 @@ with card_column:
         unsafe_allow_html=True,
     )
     previous_col, next_col = st.columns(2)
+    forward, back = ("Left", "Right") if i18n.is_rtl() else ("Right", "Left")  # keys follow the layout
     previous_col.button(_("◀ Previous"), key="tour_prev", on_click=go, args=(-1,), disabled=step == 0,
-                        shortcut="Left", width="stretch")
+                        shortcut=back, width="stretch")
     next_col.button(_("Next ▶"), key="tour_next", on_click=go, args=(1,), disabled=step == last,
-                    shortcut="Right", width="stretch", type="primary")
+                    shortcut=forward, width="stretch", type="primary")
     with st.container(key="hidden_keys"):
         st.button("PageUp", key="tour_prev_page", on_click=go, args=(-1,), shortcut="PageUp")
         st.button("PageDown", key="tour_next_page", on_click=go, args=(1,), shortcut="PageDown")

@@ -40,7 +40,7 @@ table = pd.DataFrame(
         "country": shown["country"],
         "region": [region_label(r) for r in shown["region"]],
         "partner": shown["partner"],
-        "opened": shown["opened"],
+        "opened": ["" if pd.isna(v) else str(int(v)) for v in shown["opened"]],
         "timezone": shown["timezone"],
     }
 ).reset_index(drop=True)
@@ -57,8 +57,7 @@ else:
         on_select="rerun",
         selection_mode="single-row",
         key="directory_table",
-        column_config={key: st.column_config.TextColumn(label) for key, label in COLUMNS.items()}
-        | {"opened": st.column_config.NumberColumn(COLUMNS["opened"], format="%d")},
+        column_config={key: st.column_config.TextColumn(label) for key, label in COLUMNS.items()},
     )
     rows = selection.selection.rows if selection else []
     if rows:
@@ -81,7 +80,7 @@ options = map_options()
 sheet_args = {
     "title": _("INTERPOL General Secretariat: offices worldwide"),
     "type_labels": type_labels,
-    "column_labels": COLUMNS,
+    "column_labels": {**COLUMNS, "office_type": COLUMNS["type"]},
     "generated": today,
     "source": _("Source: {source}").format(source=data.table_path().name),
     "rtl": i18n.is_rtl(),
