@@ -96,12 +96,26 @@ class Session:
 
     context: Any
     page: Any
+    cdp: Any = None
     ws_frames: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     crashed: bool = False
 
     def ws_bytes(self) -> int:
         return sum(self.ws_frames)
+
+    def main_thread_cpu_ms(self) -> float | None:
+        """CPU time of the page's main thread so far (Chromium's ThreadTime metric; the map's
+        iframe is same-origin, so it runs there too). Less sensitive to a busy machine than
+        wall-clock times."""
+        if self.cdp is None:
+            return None
+        try:
+            metrics = self.cdp.send("Performance.getMetrics")["metrics"]
+        except Exception:
+            return None
+        values = {m["name"]: m["value"] for m in metrics}
+        return values["ThreadTime"] * 1000 if "ThreadTime" in values else None
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -128,6 +142,9 @@ class Browser:
         context.add_init_script(LONGTASK_INIT)
         page = context.new_page()
         session = Session(context, page)
+        with contextlib.suppress(Exception):
+            session.cdp = context.new_cdp_session(page)
+            session.cdp.send("Performance.enable")
 
         def on_websocket(ws: Any) -> None:
             ws.on("framereceived", lambda payload: session.ws_frames.append(len(payload)))

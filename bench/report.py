@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -160,11 +161,9 @@ def machine() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         chromium = "not found"
     git = ""
-    try:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
         git = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent.parent), "describe",
                               "--always", "--dirty"], capture_output=True, text=True, timeout=20).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
@@ -189,7 +188,8 @@ def markdown(figures: list[Figure], info: dict[str, Any], settings: dict[str, An
         "",
         f"`python -m bench {settings.get('argv', '')}`".replace(" `", "`"),
         "",
-        f"{settings['runs']} measured runs per figure (after a warm-up) unless a note says otherwise; "
+        f"{settings['runs']} measured runs per figure (after a warm-up) unless a note says otherwise "
+        f"(time budget {settings.get('budget_min', '?')} min); "
         "cells are **median (min–max)**; ratio = app / reference (per run when both were measured "
         "in the same run pair, else of the medians).",
         "",
@@ -212,7 +212,8 @@ def markdown(figures: list[Figure], info: dict[str, Any], settings: dict[str, An
         "Machine:",
         "",
         f"- {info['cpu']}, {info['cores_logical']} logical cores ({info['cores_physical']} physical), "
-        f"{info['ram_gb']} GiB RAM; load average at start {info['load_average_at_start']}",
+        f"{info['ram_gb']} GiB RAM; load average at start {info['load_average_at_start']}, "
+        f"at end {info.get('load_average_at_end', '?')}",
         f"- {info['os']}; Python {info['python']}; {info['chromium']}",
         f"- {packages}",
         f"- code: {settings.get('code', '')} (git {info.get('git', '')}); {info['date']}; "

@@ -8,12 +8,13 @@ Markdown table (also written to bench/results/latest.md and latest.json):
 2. filter round trip: unticking the liaison offices until the map shows the rest, same pair;
 3. scale (synthetic tables of 1,000, 10,000 and 100,000 offices, bench/synthetic.py): server-side
    build + serialisation and bytes (against one folium.Marker per office), websocket bytes, time
-   to map and filter round trip (against the app's 14-office figures), and at 100,000 whether the
-   tab stays responsive while loading;
+   to map and filter round trip (against the app's 14-office figures), and whether the tab stays
+   responsive while loading (against the same probe on 14 offices);
 4. memory: the app server's resident memory after 10 browser sessions at 10,000 offices.
 
 A measurement that fails prints "failed: why" in its cell; every server started is stopped and
-every temporary folder removed, also on Ctrl-C.
+every temporary folder removed, also on Ctrl-C. A time budget (``--budget-min``) trims the runs
+beyond the first ones when the machine is slow; the table says so in a note.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from bench.report import Figure, failed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BASE_TABLE = "data/offices.csv"
+# Share of the time budget each phase may use for runs beyond its minimum (cumulative deadlines).
+PHASES = {"server side": 0.12, "14 offices": 0.15, 1_000: 0.10, 10_000: 0.28, 100_000: 0.35}
 
 
 def log(message: str) -> None:
@@ -50,18 +53,29 @@ def log(message: str) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=None, help="measured runs per figure (default 5; 3 with --quick)")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="measured runs per figure after a warm-up (default 5; 3 with --quick)")
     parser.add_argument("--quick", action="store_true",
-                        help="fewer runs, 100,000 offices only server-side and one browser load (under ~4 min)")
+                        help="3 runs, fewer at 100,000 offices, no per-marker folium there (~4 min)")
+    parser.add_argument("--budget-min", type=float, default=None,
+                        help="time budget in minutes (default 15; 4 with --quick): runs beyond the first "
+                             "ones are dropped when a phase runs out of time")
     parser.add_argument("--sizes", default=None,
                         help="comma-separated synthetic table sizes (default 1000,10000,100000)")
-    parser.add_argument("--app-ref", default=None, metavar="GITREF",
-                        help="benchmark the app as committed at GITREF (a `git archive` snapshot) "
-                             "instead of the working tree")
+    parser.add_argument("--per-marker-100k", action="store_true",
+                        help="also build 100,000 folium.Markers (takes minutes; linear, so the default "
+                             "estimates it from the 10,000 figure)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--app-ref", default=None, metavar="GITREF",
+                       help="benchmark the app as committed at GITREF (a `git archive` snapshot) instead "
+                            "of the working tree")
+    where.add_argument("--app-root", type=Path, default=None, metavar="DIR",
+                       help="benchmark the app in DIR (e.g. a changed copy) instead of the working tree")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
     parser.add_argument("--seed", type=int, default=synthetic.SEED)
     args = parser.parse_args(argv)
     args.runs = max(1, args.runs if args.runs is not None else (3 if args.quick else 5))
+    args.budget_min = args.budget_min or (4.0 if args.quick else 15.0)
     args.sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else synthetic.SIZES
     return args
 
@@ -70,11 +84,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def serverside(root: Path, approach: str, table: Path, runs: int, timeout: float) -> dict[str, Any]:
-    """bench.serverside in a child process with the app's code on its path; one warm-up run dropped."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(Path(__file__).resolve().parent.parent)])}
+    """bench/serverside.py in a child process with the app's code on its path; one warm-up run dropped."""
+    # Run the file, not the module: ``root`` may hold an older bench/ of its own (a snapshot).
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    script = Path(__file__).resolve().parent / "serverside.py"
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "bench.serverside", approach, str(table), "--runs", str(runs + 1)],
+            [sys.executable, str(script), approach, str(table), "--runs", str(runs + 1)],
             cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
         )
     except subprocess.TimeoutExpired as err:
@@ -84,6 +100,8 @@ def serverside(root: Path, approach: str, table: Path, runs: int, timeout: float
         raise RuntimeError(tail[0])
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["warmup_ms"] = result["times_ms"].pop(0)
+    if result.get("cpu_ms"):
+        result["warmup_cpu_ms"] = result["cpu_ms"].pop(0)
     return result
 
 
@@ -115,6 +133,7 @@ def one_visit(browser: br.Browser, target: br.Target, total: int, after: int, ti
         try:
             visit["map_ms"] = br.time_to_map(session, target, total, timeout_ms)
             visit["load_ws_bytes"] = session.ws_bytes()
+            visit["map_cpu_ms"] = session.main_thread_cpu_ms()
         except Exception as err:
             visit["map_error"] = failed(err)
             return visit
@@ -122,6 +141,9 @@ def one_visit(browser: br.Browser, target: br.Target, total: int, after: int, ti
         try:
             visit["filter_ms"] = br.filter_round_trip(session, target, after, timeout_ms)
             visit["filter_ws_bytes"] = session.ws_bytes() - before
+            cpu = session.main_thread_cpu_ms()
+            if cpu is not None and visit["map_cpu_ms"] is not None:
+                visit["filter_cpu_ms"] = cpu - visit["map_cpu_ms"]  # includes the wait before the press
         except Exception as err:
             visit["filter_error"] = failed(err)
         visit["longest_task_ms"] = br.longest_task_ms(session)
@@ -130,21 +152,39 @@ def one_visit(browser: br.Browser, target: br.Target, total: int, after: int, ti
         session.close()
 
 
+def probe_visit(browser: br.Browser, target: br.Target, total: int, timeout_s: float) -> dict[str, Any]:
+    """A load watched by the page.evaluate probe (is the tab responsive?), with its longest task."""
+    session = browser.session()
+    try:
+        probe = br.load_responsiveness(session, target, total, timeout_s=timeout_s)
+        probe["longest_task_ms"] = br.longest_task_ms(session)
+        probe["page_errors"] = len(session.errors)
+        return probe
+    finally:
+        session.close()
+
+
 def samples(visits: list[dict[str, Any]], key: str) -> list[float] | str:
     """The values of ``key`` over the visits, or the first failure (with how many runs failed)."""
     values = [v[key] for v in visits if v.get(key) is not None]
-    errors = [v.get(f"{key.split('_')[0]}_error") or v.get("map_error") for v in visits if v.get(key) is None]
+    prefix = key.split("_")[0]
+    errors = [v.get(f"{prefix}_error") or v.get("map_error") for v in visits if v.get(key) is None]
     errors = [e for e in errors if e]
     if errors and len(values) < max(1, len(visits) // 2 + 1):
         return f"{errors[0]} ({len(errors)} of {len(visits)} runs)"
     return values or (errors[0] if errors else "failed: no run")
 
 
+def median_of(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
 class Run:
-    def __init__(self, args: argparse.Namespace, root: Path, tmp: Path):
+    def __init__(self, args: argparse.Namespace, root: Path, tmp: Path, started: float):
         self.args = args
         self.root = root
         self.tmp = tmp
@@ -154,10 +194,23 @@ class Run:
         self.base_table = root / BASE_TABLE
         self.tables: dict[int, Path] = {}
         self.app14: dict[str, Figure] = {}
+        self.small_probe: list[float] | str = "—"
+        # Cumulative phase deadlines over the budget.
+        self.deadlines: dict[object, float] = {}
+        budget = args.budget_min * 60
+        share = 0.0
+        for phase, part in PHASES.items():
+            share += part
+            self.deadlines[phase] = started + budget * share
 
     def add(self, figure: Figure) -> Figure:
         self.figures.append(figure)
         return figure
+
+    def in_time(self, phase: object, done: int, minimum: int) -> bool:
+        """May the phase start another run? Always up to ``minimum`` runs, then while in its budget."""
+        deadline = self.deadlines.get(phase, self.deadlines[100_000])
+        return done < minimum or time.monotonic() < deadline
 
     # 1 and 2: the 14-office app against the reference app --------------------------------------
     def small(self, browser: br.Browser | str) -> None:
@@ -171,7 +224,7 @@ class Run:
             goal="ratio ≤ 1.25", check=lambda a, r, q: q is not None and q <= 1.25, paired=True))
         self.app14 = {"map": ttm, "filter": flt}
         if isinstance(browser, str):
-            ttm.app = ttm.reference = flt.app = flt.reference = browser
+            ttm.app = ttm.reference = flt.app = flt.reference = self.small_probe = browser
             return
         runs = self.args.runs
         log(f"time to map and filter, {total} offices: app and reference, 1 warm-up + {runs} runs")
@@ -184,7 +237,10 @@ class Run:
                     targets[name] = make(stack.enter_context(factory(self.logs, self.base_table, self.root)))
                 except Exception as err:
                     targets[name] = failed(err)
+            done = 0
             for i in range(runs + 1):
+                if i > 0 and not self.in_time("14 offices", done, 2):
+                    break
                 # Alternate who goes first, so a drift in the machine's load hits both alike.
                 order = ("app", "reference") if i % 2 == 0 else ("reference", "app")
                 for name in order:
@@ -192,22 +248,37 @@ class Run:
                     if isinstance(target, str):
                         continue
                     visit = one_visit(browser, target, total, after, 60_000)
-                    if i > 0:  # run 0 warms up the server (imports, caches) and is dropped
+                    if i > 0:  # run 0 warms the servers up (imports, caches) and is dropped
                         visits[name].append(visit)
-        for name, figure_map, figure_filter in (("app", ttm, flt), ("reference", ttm, flt)):
+                done = i
+            app = targets["app"]
+            if isinstance(app, str):
+                self.small_probe = app
+            else:
+                try:
+                    self.small_probe = [probe_visit(browser, app, total, 60)["max_probe_ms"]]
+                except Exception as err:
+                    self.small_probe = failed(err)
+        for name in ("app", "reference"):
             target = targets[name]
-            for figure, key in ((figure_map, "map_ms"), (figure_filter, "filter_ms")):
-                value = target if isinstance(target, str) else samples(visits[name], key)
-                setattr(figure, name, value)
-        ws = {name: [v["load_ws_bytes"] for v in vs if "load_ws_bytes" in v] for name, vs in visits.items()}
+            for figure, key in ((ttm, "map_ms"), (flt, "filter_ms")):
+                setattr(figure, name, target if isinstance(target, str) else samples(visits[name], key))
         ttm.extra = {"visits": visits}
+        if done < runs:
+            ttm.note = f"{done} of {runs} runs (time budget). "
+        ws = {name: median_of([v.get("load_ws_bytes") for v in vs]) for name, vs in visits.items()}
+        cpu = {name: median_of([v.get("map_cpu_ms") for v in vs]) for name, vs in visits.items()}
         if ws["app"] and ws["reference"]:
-            ttm.note = (f"websocket bytes received while loading: app {report.fmt(statistics.median(ws['app']), 'bytes')}, "
-                        f"reference {report.fmt(statistics.median(ws['reference']), 'bytes')}.")
+            ttm.note += (f"Websocket bytes while loading: app {report.fmt(ws['app'], 'bytes')}, reference "
+                         f"{report.fmt(ws['reference'], 'bytes')}.")
+        if cpu["app"] and cpu["reference"]:
+            ttm.note += (f" Browser main-thread CPU until drawn: app {report.fmt(cpu['app'], 'ms')}, "
+                         f"reference {report.fmt(cpu['reference'], 'ms')} ({cpu['app'] / cpu['reference']:.2f}x).")
 
     # 3a: server-side build and serialisation ---------------------------------------------------
     def server_side(self) -> None:
-        for n in self.args.sizes:
+        per_marker_10k: float | None = None
+        for n in sorted(self.args.sizes):
             table = self.tables.get(n)
             build = self.add(Figure(
                 f"3. Server build + serialise, {n:,} offices", "ms", "one folium.Marker per office",
@@ -218,29 +289,42 @@ class Run:
             if table is None:
                 build.app = build.reference = sent.app = sent.reference = "failed: no table"
                 continue
-            runs = self.args.runs
-            log(f"server-side build, {n:,} offices: app x{runs}")
+            runs = self.args.runs if self.in_time("server side", 0, 1) else 2
+            log(f"server-side build, {n:,} offices: app, 1 warm-up + {runs} runs")
             try:
                 result = serverside(self.root, "app", table, runs, timeout=60 + n / 200)
                 build.app = result["times_ms"]
                 sent.app = [result["bytes"]]
                 sent.extra = {"parts": result.get("parts", {})}
+                build.extra = {"cpu_ms": result.get("cpu_ms"), "warmup_ms": result.get("warmup_ms")}
+                if result.get("cpu_ms"):
+                    build.note = f"app CPU time {report.fmt(statistics.median(result['cpu_ms']), 'ms')} (median)."
             except Exception as err:
                 build.app = sent.app = failed(err)
-            marker_runs = runs if n <= 1_000 else min(runs, 3) if n <= 10_000 else 1
-            if n > 10_000 and self.args.quick:
-                build.reference = sent.reference = "skipped (--quick)"
+            if n > 10_000 and not self.args.per_marker_100k:
+                if per_marker_10k:
+                    build.reference = f"not run: ≈ {per_marker_10k * n / 10_000 / 1000:,.0f} s (linear from 10,000)"
+                    sent.reference = "not run"
+                    build.note += (" Per-marker folium is not built at this size by default "
+                                   "(minutes; `--per-marker-100k` does).")
+                else:
+                    build.reference = sent.reference = "not run (--per-marker-100k)"
                 continue
-            log(f"server-side build, {n:,} offices: per-marker folium x{marker_runs}")
+            marker_runs = runs if n <= 1_000 else min(runs, 3) if n <= 10_000 else 1
+            if not self.in_time("server side", 0, 1):
+                marker_runs = 1
+            log(f"server-side build, {n:,} offices: per-marker folium, 1 warm-up + {marker_runs} runs"
+                if n <= 10_000 else f"server-side build, {n:,} offices: per-marker folium, 1 run")
             try:
                 result = serverside(self.root, "per-marker", table, marker_runs if n <= 10_000 else 0,
                                     timeout=120 + n / 250)
-                # At 100,000 the single (warm-up) run is the sample: it is long enough for import
-                # costs not to matter.
+                # Above 10,000 the single (warm-up) run is the sample: long enough for imports not to matter.
                 build.reference = result["times_ms"] or [result["warmup_ms"]]
                 sent.reference = [result["bytes"]]
+                if n == 10_000:
+                    per_marker_10k = statistics.median(build.reference)
                 if n > 10_000:
-                    build.note = "per-marker folium measured once (no warm-up) at this size."
+                    build.note += " Per-marker folium measured once (no warm-up) at this size."
             except Exception as err:
                 build.reference = sent.reference = failed(err)
 
@@ -259,151 +343,140 @@ class Run:
 
     # 3b, 3c and 4: the app on the synthetic tables in the browser ------------------------------
     def scale_browser(self, browser: br.Browser | str) -> None:
-        ref_map = self.app14.get("map")
-        ref_filter = self.app14.get("filter")
-        for n in self.args.sizes:
-            table = self.tables.get(n)
-            big = n > 10_000
-            runs = 1 if (big and self.args.quick) else min(self.args.runs, 3) if big else self.args.runs
-            ttm = self.add(Figure(
-                f"3. Time to map, {n:,} offices", "ms", "app, 14 offices (row 1)",
-                **({"goal": "< 2x (ratio < 2)", "check": lambda a, r, q: q is not None and q < 2}
-                   if n == 10_000 else {})))
-            flt = self.add(Figure(f"3. Filter round trip, {n:,} offices", "ms", "app, 14 offices (row 2)"))
-            ws = self.add(Figure(f"3. Websocket bytes, page load, {n:,} offices", "bytes",
-                                 "map bytes (server side, above)"))
-            usable = self.add(Figure(
-                f"3. Slowest page.evaluate while loading, {n:,} offices", "ms",
-                "same probe, app, 14 offices",
-                **({"goal": "drawn, no crash, < 1,000 ms", "check": lambda a, r, q: a < 1000} if big else {})))
-            memory = None
-            if n == 10_000:
-                memory = self.add(Figure(
-                    "4. Server memory after 10 sessions, 10,000 offices", "MB", "right after start",
-                    goal="—"))
-            # The reference of the scale rows is the app's 14-office figure (median).
-            for figure, source in ((ttm, ref_map), (flt, ref_filter)):
-                figure.reference = [source.app_median()] if source and source.app_median() else (
-                    "failed: no 14-office figure")
-            sent = next((f for f in self.figures if f.name == f"3. Map bytes to browser, {n:,} offices"), None)
-            ws.reference = sent.app if sent and isinstance(sent.app, list) else "—"
-            if isinstance(browser, str) or table is None:
-                reason = browser if isinstance(browser, str) else "failed: no table"
-                for figure in (ttm, flt, ws, usable, *([memory] if memory else [])):
-                    figure.app = reason
-                continue
-            total, liaison = table_counts(table)
-            timeout_ms = 60_000 + n * 2.5  # 100,000 offices: ~5 min
-            try:
-                server_cm = servers.app_server(self.logs, table, self.root)
-                server = server_cm.__enter__()
-            except Exception as err:
-                for figure in (ttm, flt, ws, usable, *([memory] if memory else [])):
-                    figure.app = failed(err)
-                continue
-            try:
-                target = app_target(server)
-                if memory is not None:
-                    self._memory(browser, server, target, total, timeout_ms, memory)
-                log(f"browser, {n:,} offices: 1 warm-up + {runs} runs")
-                visits = []
-                for i in range(runs + 1):
-                    if not server.alive():
-                        visits.append({"map_error": "failed: the server died"})
-                        break
-                    visit = one_visit(browser, target, total, total - liaison, timeout_ms)
-                    if i > 0 or (i == 0 and "map_error" in visit):
-                        visits.append(visit)
-                        if "map_error" in visit and i == 0:
-                            break  # the warm-up could not draw the map: do not insist
-                ttm.app = samples(visits, "map_ms")
-                flt.app = samples(visits, "filter_ms")
-                ws.app = samples(visits, "load_ws_bytes")
-                ttm.extra = {"visits": visits}
-                filter_ws = [v["filter_ws_bytes"] for v in visits if "filter_ws_bytes" in v]
-                longest = [v["longest_task_ms"] for v in visits if v.get("longest_task_ms") is not None]
-                bits = []
-                if filter_ws:
-                    bits.append(f"websocket bytes per filter change {report.fmt(statistics.median(filter_ws), 'bytes')}")
-                if longest:
-                    bits.append(f"longest task during load + filter {report.fmt(max(longest), 'ms')}")
-                ttm.note = "; ".join(bits)
-                log(f"responsiveness while loading, {n:,} offices")
-                session = browser.session()
-                try:
-                    probe = br.load_responsiveness(session, target, total, timeout_s=timeout_ms / 1000)
-                    usable.app = [probe["max_probe_ms"]]
-                    longest_task = br.longest_task_ms(session)
-                    usable.extra = {**probe, "longest_task_ms": longest_task}
-                    usable.note = (f"drawn after {probe['map_s']:.1f} s by this probe ({probe['probes']} probes, "
-                                   f"median {probe['median_probe_ms']:.0f} ms); longest task "
-                                   + (report.fmt(longest_task, "ms") if longest_task is not None else "n/a")
-                                   + (f"; {len(session.errors)} page errors" if session.errors else ""))
-                except Exception as err:
-                    usable.app = failed(err)
-                finally:
-                    session.close()
-            finally:
-                server_cm.__exit__(None, None, None)
-            if self.small_probe is not None:
-                usable.reference = self.small_probe
-            else:
-                usable.reference = "—"
+        for n in sorted(self.args.sizes):
+            guarded(f"browser, {n:,} offices", lambda n=n: self._one_size(browser, n))
 
-    small_probe: list[float] | str | None = None
-
-    def small_responsiveness(self, browser: br.Browser | str) -> None:
-        """The evaluate probe on the 14-office app, as the reference of the scale responsiveness rows."""
-        if isinstance(browser, str):
-            self.small_probe = browser
+    def _one_size(self, browser: br.Browser | str, n: int) -> None:
+        table = self.tables.get(n)
+        big = n > 10_000
+        runs = self.args.runs if not big else (1 if self.args.quick else max(1, min(self.args.runs, 2)))
+        ttm = self.add(Figure(
+            f"3. Time to map, {n:,} offices", "ms", "app, 14 offices (row 1)",
+            **({"goal": "< 2x (ratio < 2)", "check": lambda a, r, q: q is not None and q < 2}
+               if n == 10_000 else {})))
+        flt = self.add(Figure(f"3. Filter round trip, {n:,} offices", "ms", "app, 14 offices (row 2)"))
+        ws = self.add(Figure(f"3. Websocket bytes, page load, {n:,} offices", "bytes",
+                             "map bytes (server side, above)"))
+        usable = self.add(Figure(
+            f"3. Slowest page.evaluate while loading, {n:,} offices", "ms", "same probe, app, 14 offices",
+            **({"goal": "drawn, no crash, < 1,000 ms", "check": lambda a, r, q: a < 1000} if big else {})))
+        memory = None
+        if n == 10_000:
+            memory = self.add(Figure(
+                "4. Server memory (RSS) with 10 sessions open, 10,000 offices", "MB", "right after start"))
+        mine = [f for f in (ttm, flt, ws, usable, memory) if f is not None]
+        # The references of the scale rows: the app's 14-office figures and the server-side bytes.
+        for figure, source in ((ttm, self.app14.get("map")), (flt, self.app14.get("filter"))):
+            median = source.app_median() if source else None
+            figure.reference = [median] if median else "failed: no 14-office figure"
+        sent = next((f for f in self.figures if f.name == f"3. Map bytes to browser, {n:,} offices"), None)
+        ws.reference = sent.app if sent is not None and isinstance(sent.app, list) else "—"
+        usable.reference = self.small_probe
+        if isinstance(browser, str) or table is None:
+            for figure in mine:
+                figure.app = browser if isinstance(browser, str) else "failed: no table"
             return
-        total, _ = table_counts(self.base_table)
+        total, liaison = table_counts(table)
+        timeout_ms = 60_000 + n * 2.5  # 100,000 offices: ~5 min
         try:
-            with servers.app_server(self.logs, self.base_table, self.root) as server:
-                target = app_target(server)
-                one_visit(browser, target, total, total, 60_000)  # warm-up
-                session = browser.session()
-                try:
-                    self.small_probe = [br.load_responsiveness(session, target, total, 60)["max_probe_ms"]]
-                finally:
-                    session.close()
+            cm = servers.app_server(self.logs, table, self.root)
+            server = cm.__enter__()
         except Exception as err:
-            self.small_probe = failed(err)
+            for figure in mine:
+                figure.app = failed(err)
+            return
+        try:
+            target = app_target(server)
+            if memory is not None:
+                self._memory(browser, server, target, total, timeout_ms, memory)
+            log(f"browser, {n:,} offices: 1 warm-up + up to {runs} runs")
+            visits: list[dict[str, Any]] = []
+            for i in range(runs + 1):
+                if i > 1 and not self.in_time(n, len(visits), 1 if big else 2):
+                    break
+                if not server.alive():
+                    visits.append({"map_error": "failed: the server died"})
+                    break
+                visit = one_visit(browser, target, total, total - liaison, timeout_ms)
+                if i == 0:
+                    if "map_error" in visit:  # the warm-up could not draw the map: do not insist
+                        visits.append(visit)
+                        break
+                    continue
+                visits.append(visit)
+            ttm.app = samples(visits, "map_ms")
+            flt.app = samples(visits, "filter_ms")
+            ws.app = samples(visits, "load_ws_bytes")
+            ttm.extra = {"visits": visits}
+            bits = [f"{len(visits)} of {runs} runs (time budget)"] if len(visits) < runs and isinstance(
+                ttm.app, list) else []
+            cpu = median_of([v.get("map_cpu_ms") for v in visits])
+            if cpu:
+                bits.append(f"browser main-thread CPU until drawn {report.fmt(cpu, 'ms')}")
+            filter_ws = median_of([v.get("filter_ws_bytes") for v in visits])
+            if filter_ws:
+                bits.append(f"websocket bytes per filter change {report.fmt(filter_ws, 'bytes')}")
+            longest = [v["longest_task_ms"] for v in visits if v.get("longest_task_ms") is not None]
+            if longest:
+                bits.append(f"longest task during load + filter {report.fmt(max(longest), 'ms')}")
+            ttm.note = "; ".join(bits) + ("." if bits else "")
+            log(f"responsiveness while loading, {n:,} offices")
+            try:
+                probe = probe_visit(browser, target, total, timeout_ms / 1000)
+                usable.app = [probe["max_probe_ms"]]
+                usable.extra = probe
+                longest_task = probe.get("longest_task_ms")
+                usable.note = (f"drawn after {probe['map_s']:.1f} s as seen by the probe ({probe['probes']} "
+                               f"probes, median {probe['median_probe_ms']:.0f} ms); longest task "
+                               + (report.fmt(longest_task, "ms") if longest_task is not None else "n/a")
+                               + (f"; {probe['page_errors']} page errors" if probe["page_errors"] else "")
+                               + ".")
+            except Exception as err:
+                usable.app = failed(err)
+        finally:
+            cm.__exit__(None, None, None)
 
     def _memory(self, browser: br.Browser, server: servers.Server, target: br.Target, total: int,
                 timeout_ms: float, figure: Figure) -> None:
-        log("memory: RSS right after start, then 10 browser sessions at 10,000 offices")
+        log("memory: RSS right after start, after one session, with 10 sessions open")
+        sessions: list[br.Session] = []
         try:
             time.sleep(2)
             start_rss = server.rss_bytes() / 1e6
             figure.reference = [start_rss]
-            sessions: list[br.Session] = []
-            after_first = None
-            try:
-                for i in range(10):
-                    session = browser.session()
-                    sessions.append(session)
-                    br.time_to_map(session, target, total, timeout_ms)
-                    if i == 0:
-                        time.sleep(1)
-                        after_first = server.rss_bytes() / 1e6
-                time.sleep(2)
-                after = server.rss_bytes() / 1e6
-            finally:
-                for session in sessions:
-                    session.close()
+            first = browser.session()
+            sessions.append(first)
+            br.time_to_map(first, target, total, timeout_ms)
+            time.sleep(1)
+            after_first = server.rss_bytes() / 1e6
+            # The other nine open at once, then each waits for its map.
+            more = [browser.session() for _ in range(9)]
+            sessions.extend(more)
+            for session in more:
+                session.page.goto(target.url, wait_until="commit", timeout=timeout_ms)
+            for session in more:
+                br.time_to_map(session, target, total, timeout_ms * 3)
+            time.sleep(2)
+            after = server.rss_bytes() / 1e6
+            for session in sessions:
+                session.close()
+            sessions = []
             time.sleep(3)
             closed = server.rss_bytes() / 1e6
+            per_session = (after - after_first) / 9
             figure.app = [after]
-            per_session = (after - after_first) / 9 if after_first is not None else None
             figure.extra = {"start_mb": start_rss, "after_first_session_mb": after_first,
-                            "after_10_sessions_mb": after, "after_closing_mb": closed,
+                            "with_10_sessions_mb": after, "after_closing_mb": closed,
                             "per_extra_session_mb": per_session}
             figure.note = (f"{start_rss:,.0f} MB at start, {after_first:,.0f} MB after the first session "
                            f"(table loaded and cached), {after:,.0f} MB with 10 sessions open "
-                           f"(≈ {per_session:,.1f} MB per extra session), {closed:,.0f} MB 3 s after closing them.")
+                           f"(≈ {per_session:,.1f} MB per extra session), {closed:,.0f} MB 3 s after "
+                           "closing them.")
         except Exception as err:
             figure.app = failed(err)
+        finally:
+            for session in sessions:
+                session.close()
 
 
 def _install_signal_handlers() -> None:
@@ -434,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         "argv": " ".join(sys.argv[1:] if argv is None else argv),
         "runs": args.runs,
         "quick": args.quick,
+        "budget_min": args.budget_min,
         "sizes": list(args.sizes),
         "seed": args.seed,
     }
@@ -443,11 +517,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.app_ref:
             root = stack.enter_context(servers.snapshot(args.app_ref))
             settings["code"] = f"snapshot of {args.app_ref}"
+        elif args.app_root:
+            root = args.app_root.resolve()
+            settings["code"] = str(root)
         else:
             root = servers.ROOT
             settings["code"] = "working tree"
-        log(f"benchmarking {settings['code']} ({root}); {args.runs} runs; temp {tmp}")
-        run = Run(args, root, tmp)
+        log(f"benchmarking {settings['code']} ({root}); {args.runs} runs; budget {args.budget_min:g} min")
+        run = Run(args, root, tmp, started)
         for n in args.sizes:
             try:
                 run.tables[n] = synthetic.write_table(n, tmp / "tables", args.seed)
@@ -460,11 +537,10 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as err:
             chromium = failed(err)
         guarded("14 offices", lambda: run.small(chromium))
-        guarded("14-office probe", lambda: run.small_responsiveness(chromium))
         guarded("scale", lambda: run.scale_browser(chromium))
-        # Order of the table: rows 1 and 2, then per size, then memory.
         figures = sorted(run.figures, key=_order)
         settings["duration_s"] = time.monotonic() - started
+        info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         text = report.write(args.out, figures, info, settings)
     print(text)
     log(f"done in {(time.monotonic() - started) / 60:.1f} min; wrote {args.out / 'latest.md'} and latest.json")
@@ -472,13 +548,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _order(figure: Figure) -> tuple[int, int, int]:
+    """Rows 1 and 2, then each size (server side, bytes, browser), then memory."""
     name = figure.name
     section = int(name.split(".", 1)[0])
-    size = 0
-    for n in (100_000, 10_000, 1_000):
-        if f"{n:,} offices" in name:
-            size = n
-            break
+    size = next((n for n in (100_000, 10_000, 1_000) if f"{n:,} offices" in name), 0)
     kinds = ("Server build", "Map bytes", "Websocket", "Time to map", "Filter", "Slowest")
     kind = next((i for i, k in enumerate(kinds) if k in name), 0)
     return (section, size, kind)

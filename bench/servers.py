@@ -106,10 +106,11 @@ def start(
         if process.poll() is not None:
             stop(server)
             raise RuntimeError(f"{name} exited early: {server.log_tail()}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return server
+        with contextlib.suppress(OSError), urllib.request.urlopen(
+            f"{server.url}/_stcore/health", timeout=2
+        ) as response:
+            if response.status == 200:
+                return server
         time.sleep(0.25)
     stop(server)
     raise RuntimeError(f"{name} did not start in {START_TIMEOUT:.0f} s: {server.log_tail()}")
