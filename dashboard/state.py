@@ -6,6 +6,7 @@ and, on the briefing page, ``step``. Unknown values are dropped with a short not
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -68,9 +69,21 @@ def init_state() -> None:
     state["q"] = query
     state["_requested_office"] = params.get("office") or None
     step = params.get("step")
-    state["_requested_step"] = step
+    if step is not None and not step.strip().isdigit():
+        notices.append((N_("Ignored the unknown step {value}."), step[:MAX_QUERY_CHARS]))
+        step = None
+    state["_requested_step"] = int(step) if step is not None else None
     state["_notices"] = notices
     state["_initialised"] = True
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def md_escape(text: object) -> str:
+    """Text that Streamlit's Markdown shows as is: every ASCII punctuation mark backslash-escaped,
+    so a value from a URL or a table can never become a link, an image, a colour or LaTeX."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def add_notice(template: str, value: str) -> None:
@@ -89,7 +102,7 @@ def show_notices(filters: Filters) -> None:
         state["_notices"] = []
         return
     for template, value in notices:
-        st.warning(_(template).format(value=value), icon="ℹ️")
+        st.warning(_(template).format(value=md_escape(value)), icon="ℹ️")
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,8 @@ ids = list(tour["id"])
 last = len(ids)
 
 requested = state.pop("_requested_step", None)
-if requested is not None:
-    try:
-        state["step"] = max(0, min(int(requested), last))
-    except ValueError:
-        st.warning(_("Ignored the unknown step {value}.").format(value=requested), icon="ℹ️")
+if requested is not None:  # from the share link; dashboard.state checked it is a number
+    state["step"] = max(0, min(requested, last))
 state["step"] = max(0, min(int(state.get("step", 0)), last))
 
 
