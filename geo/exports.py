@@ -141,7 +141,7 @@ def to_csv_bytes(offices: pd.DataFrame) -> bytes:
     cells = [_csv_cells(_column(offices, c), c) for c in columns]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise_formula(str(c)) for c in columns])  # a column name may start with =
     writer.writerows(zip(*cells, strict=True))
     return out.getvalue().encode("utf-8-sig")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -64,11 +65,18 @@ BASEMAP_ATTRIBUTION = (
 MAX_ZOOM = 18
 
 
+_TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
+
+
 def js_json(value: object) -> str:
     """JSON that is safe inside an HTML <script> and as a JavaScript expression."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
+    # branca renders each element's script again as a Jinja template, so "{{", "{%" and "{#"
+    # from the data would be compiled on the server. JSON's own braces are never followed by
+    # one of those characters, so every such "{" is inside a string, where \u007b is the same.
+    text = _TEMPLATE_OPENER.sub(r"\\u007b", text)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
@@ -271,6 +279,7 @@ class OfficeMarkers(MacroElement):
             }) : L.featureGroup();
             if (cfg.cluster) {
                 layer.on("clustermouseover", function (e) {
+                    if (e.layer.getTooltip()) { e.layer.openTooltip(); return; }
                     var names = e.layer.getAllChildMarkers().map(function (m) { return m.options.officeName; });
                     names.sort();
                     var more = names.length > 8 ? "<br>… +" + (names.length - 8) : "";

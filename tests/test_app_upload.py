@@ -52,7 +52,7 @@ def test_every_corpus_table_is_handled_in_the_app(name, shared_digest):
         assert not at.error, errors(at)
         assert len(sent_office_ids(at)) > 0
         return
-    text = errors(at)
+    text = errors(at).replace("\\", "")  # the app Markdown-escapes values; compare the text shown
     assert "Your table cannot be used" in text
     for problem in expected["problems"][:3]:
         if problem.get("row") is not None:

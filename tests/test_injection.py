@@ -214,7 +214,6 @@ def test_whole_map_page_keeps_every_payload_in_escaped_json(offices, case):
     check_map_script(page, offices, exact_names=False)  # exact names: see the Jinja tests below
 
 
-@pytest.mark.xfail(strict=True, reason=SSTI_REASON)
 def test_map_page_does_not_run_template_text_from_the_data(offices):
     page = build_office_map(offices).get_root().render()
     check_map_script(page, offices, exact_names=True)  # "{{7*7}}" must not become "49"
@@ -222,7 +221,6 @@ def test_map_page_does_not_run_template_text_from_the_data(offices):
     assert not has_template_syntax(json_text)
 
 
-@pytest.mark.xfail(strict=True, reason=SSTI_REASON)
 def test_map_builds_with_text_that_is_not_a_valid_template():
     offices = parse_offices(breaker_table_bytes())
     layer = build_office_layer(offices)
@@ -343,7 +341,6 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(offices):
         assert first[column] == offices.iloc[0][column]
 
 
-@pytest.mark.xfail(strict=True, reason=CSV_HEADER_REASON)
 def test_csv_header_cells_that_a_spreadsheet_would_run_are_quoted(offices):
     header = csv_table(offices)[0]
     assert not [c for c in header if c.startswith(FORMULA_START)], header
@@ -355,7 +352,6 @@ def test_exported_map_html_is_inert_and_offline(offices):
     check_map_script(page, export_rows(offices), exact_names=False)
 
 
-@pytest.mark.xfail(strict=True, reason=SSTI_REASON)
 def test_exported_map_html_shows_template_text_as_text(offices):
     page = exports.map_html(export_rows(offices), MapOptions())
     check_map_script(page, export_rows(offices), exact_names=True)
@@ -413,7 +409,6 @@ def test_url_parameter_payloads_are_shown_as_text(hostile_env, key):
             assert at.session_state["q"] == payload[:200]
 
 
-@pytest.mark.xfail(strict=True, reason=MARKDOWN_REASON)
 def test_url_parameter_payloads_make_no_markdown_links_or_images(hostile_env):
     problems = []
     for key in ("md-link", "md-image", "bare-url", "www-url", "md-html-link"):
@@ -422,7 +417,6 @@ def test_url_parameter_payloads_make_no_markdown_links_or_images(hostile_env):
     assert not problems, problems
 
 
-@pytest.mark.xfail(strict=True, reason=PROBLEMS_MARKDOWN_REASON)
 def test_refused_table_quotes_its_cells_without_markdown_links(monkeypatch, tmp_path):
     path = tmp_path / "broken.csv"
     path.write_bytes(broken_table_bytes())
@@ -433,7 +427,6 @@ def test_refused_table_quotes_its_cells_without_markdown_links(monkeypatch, tmp_
     assert not page_problems(at), page_problems(at)
 
 
-@pytest.mark.xfail(strict=True, reason=SSTI_REASON)
 def test_map_page_survives_text_that_is_not_a_valid_template(monkeypatch, tmp_path):
     path = tmp_path / "breakers.csv"
     path.write_bytes(breaker_table_bytes())
