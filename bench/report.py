@@ -47,16 +47,17 @@ class Figure:
         return statistics.median(self.reference) if self._ok(self.reference) else None
 
     def ratios(self) -> Samples:
+        """Per-run ratios when app and reference were measured back to back (the spread)."""
         if not (self._ok(self.app) and self._ok(self.reference)):
             return []
         if self.paired and len(self.app) == len(self.reference):
             return [a / r for a, r in zip(self.app, self.reference, strict=True) if r]
-        ref = self.reference_median()
-        return [self.app_median() / ref] if ref else []
+        return []
 
     def ratio(self) -> float | None:
-        ratios = self.ratios()
-        return statistics.median(ratios) if ratios else None
+        """Median of the app over median of the reference (robust to one disturbed run)."""
+        app, ref = self.app_median(), self.reference_median()
+        return app / ref if app is not None and ref else None
 
     def met(self) -> bool | None:
         if self.check is None or not self._ok(self.app):
@@ -80,11 +81,11 @@ class Figure:
         return f"{fmt(median, self.unit)} ({fmt(min(samples), self.unit, False)}–{fmt(max(samples), self.unit, False)})"
 
     def ratio_cell(self) -> str:
-        ratios = self.ratios()
-        if not ratios:
+        ratio = self.ratio()
+        if ratio is None:
             return "—"
-        median = statistics.median(ratios)
-        text = f"{median:.2f}x" if median >= 0.1 else f"{median:.4f}x (1/{1 / median:.0f})"
+        text = f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.4f}x (1/{1 / ratio:.0f})"
+        ratios = self.ratios()
         if len(ratios) > 1:
             text += f" ({min(ratios):.2f}–{max(ratios):.2f})"
         return text
@@ -190,8 +191,8 @@ def markdown(figures: list[Figure], info: dict[str, Any], settings: dict[str, An
         "",
         f"{settings['runs']} measured runs per figure (after a warm-up) unless a note says otherwise "
         f"(time budget {settings.get('budget_min', '?')} min); "
-        "cells are **median (min–max)**; ratio = app / reference (per run when both were measured "
-        "in the same run pair, else of the medians).",
+        "cells are **median (min–max)**; ratio = median app / median reference, and in parentheses the "
+        "range of the per-run ratios where app and reference were measured back to back.",
         "",
         "| Figure | App | Reference | Ratio | Goal | Met? |",
         "|---|---|---|---|---|---|",
@@ -216,7 +217,7 @@ def markdown(figures: list[Figure], info: dict[str, Any], settings: dict[str, An
         f"at end {info.get('load_average_at_end', '?')}",
         f"- {info['os']}; Python {info['python']}; {info['chromium']}",
         f"- {packages}",
-        f"- code: {settings.get('code', '')} (git {info.get('git', '')}); {info['date']}; "
+        f"- code: {settings.get('code', '')}; bench/ at git {info.get('git', '')}; {info['date']}; "
         f"run took {settings.get('duration_s', 0) / 60:.1f} min",
         "",
     ]

@@ -516,7 +516,9 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         if args.app_ref:
             root = stack.enter_context(servers.snapshot(args.app_ref))
-            settings["code"] = f"snapshot of {args.app_ref}"
+            commit = subprocess.run(["git", "-C", str(servers.ROOT), "rev-parse", "--short", args.app_ref],
+                                    capture_output=True, text=True, timeout=20).stdout.strip()
+            settings["code"] = f"snapshot of {args.app_ref} ({commit})"
         elif args.app_root:
             root = args.app_root.resolve()
             settings["code"] = str(root)
