@@ -82,8 +82,12 @@ def hostile_rows() -> tuple[list[str], list[dict[str, str]]]:
         reader = csv.DictReader(handle)
         header = list(reader.fieldnames or [])
         real = list(reader)
-    # Twice the real offices (the copies with their own ids), so every payload is some office's name.
-    real = real + [{**row, "id": f"{row['id']}-copy"} for row in real]
+    # Twice the real offices, so that every payload is some office's name. The copies have their own
+    # ids and lie 2 degrees east of the originals: at zoom 6 (an office's link) no two offices are
+    # closer than the cluster radius, so each one is a marker of its own.
+    real = real + [
+        {**row, "id": f"{row['id']}-copy", "longitude": f"{float(row['longitude']) + 2:.5f}"} for row in real
+    ]
     rows = []
     for index, row in enumerate(real):
         out = dict(row)
@@ -272,29 +276,33 @@ def escaped(value: str) -> str:
     return html.escape(value, quote=True)
 
 
-# JavaScript run in every frame of a page: what hostile data would have created or run.
+# JavaScript run in every frame of a page: what hostile data would have created or run. Each finding is
+# [kind, description]; kind "code" is something that runs or could run script, "link" a link or image
+# to a site the data chose (Markdown injection).
 PAGE_PROBES_JS = r"""() => {
     const found = [];
-    if (window.__pwned !== undefined) found.push('window.__pwned=' + window.__pwned);
-    if (window.parent && window.parent !== window) {
-        try { if (window.parent.__pwned !== undefined) found.push('parent.__pwned'); } catch (e) {}
+    const describe = el => el.outerHTML.slice(0, 200);
+    if (window.__pwned !== undefined) found.push(['code', 'window.__pwned=' + window.__pwned]);
+    try {
+        if (window.top.__pwned !== undefined) found.push(['code', 'top.__pwned=' + window.top.__pwned]);
+    } catch (e) {}
+    for (const el of document.querySelectorAll('img[src="x"], svg[onload], iframe[srcdoc], noscript img')) {
+        found.push(['code', 'element ' + describe(el)]);
     }
-    const describe = el => el.outerHTML.slice(0, 160);
-    for (const el of document.querySelectorAll('img[src="x"], svg[onload], iframe[srcdoc]')) found.push(describe(el));
     for (const el of document.querySelectorAll('*')) {
         for (const attr of el.getAttributeNames()) {
-            if (/^on/i.test(attr)) found.push('handler ' + attr + ': ' + describe(el));
+            if (/^on/i.test(attr)) found.push(['code', 'handler ' + attr + ': ' + describe(el)]);
         }
-        if (el.tagName === 'A') {
-            const href = (el.getAttribute('href') || '').trim().toLowerCase();
-            if (href.startsWith('javascript:') || href.includes('evil.example')) found.push('link ' + describe(el));
+        const tag = el.tagName.toLowerCase();
+        const href = (el.getAttribute('href') || el.getAttribute('xlink:href') || '').trim().toLowerCase();
+        if (href.startsWith('javascript:')) found.push(['code', 'javascript: link ' + describe(el)]);
+        if (href.includes('evil.example')) found.push(['link', 'link ' + describe(el)]);
+        if (tag === 'img' && (el.getAttribute('src') || '').includes('evil.example')) {
+            found.push(['link', 'image ' + describe(el)]);
         }
-        if (el.tagName === 'IMG') {
-            const src = el.getAttribute('src') || '';
-            if (src.includes('evil.example') || src === 'x') found.push('image ' + describe(el));
+        if (tag === 'style' && /alert\(|display:none!important/.test(el.textContent || '')) {
+            found.push(['code', 'style from data ' + describe(el)]);
         }
-        if (el.tagName === 'STYLE' && /alert\(|evil\.example|display:none!important/.test(el.textContent || ''))
-            found.push('style ' + describe(el));
     }
     return found;
 }"""

@@ -53,31 +53,11 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 JINJA = re.compile(r"\{[{%#]")
 CFG = re.compile(r"^[ \t]*var cfg = (?P<json>.*);[ \t]*$", re.MULTILINE)
 ROWS = re.compile(r"^[ \t]*var rows = (?P<json>.*);[ \t]*$", re.MULTILINE)
-SVG_TAGS = {"svg", "g", "polygon", "circle", "rect", "path", "use", "symbol", "defs", "title", "text"}
 # The number-only columns of the CSV export (negative coordinates are numbers, not formulas).
 NUMBER_COLUMNS = {"latitude", "longitude", "opened"}
 NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 FORMULA_START = tuple("=+-@\t\r")
 
-SSTI_REASON = (
-    "server-side template injection: branca's MacroElement.render wraps each element's rendered script "
-    "in Element(...), i.e. a new Jinja2 Template, so '{{...}}'/'{%...%}' in office text is compiled "
-    "(a syntax error breaks the map) and, when the figure renders (exports.map_html), executed on the "
-    "server. Fix geo/mapbuild.py js_json: escape '{' and '}' inside JSON strings as \\u007b/\\u007d"
-)
-CSV_HEADER_REASON = (
-    "geo/exports.py to_csv_bytes writes the header row unneutralised: writer.writerow(columns) should be "
-    "writer.writerow([neutralise_formula(str(c)) for c in columns]) (a column name may start with '=')"
-)
-MARKDOWN_REASON = (
-    "Markdown injection: dashboard/state.py show_notices and pages/briefing.py (unknown step) format the "
-    "ignored URL value into st.warning Markdown unescaped, so a share link puts links and remote "
-    "images into the app's notice; escape Markdown in the value first"
-)
-PROBLEMS_MARKDOWN_REASON = (
-    "Markdown injection: dashboard/data.py show_problems puts cell values (quoted by geo.table) into "
-    "st.error Markdown unescaped; escape Markdown in each problem line"
-)
 
 
 @pytest.fixture(scope="module")
@@ -434,3 +414,28 @@ def test_map_page_survives_text_that_is_not_a_valid_template(monkeypatch, tmp_pa
     at = new_app().run()
     assert not at.exception, [e.value for e in at.exception]
     check_map_script(map_args(at)["feature_group"], parse_offices(breaker_table_bytes()))
+
+
+STEP_CRASH_REASON = (
+    "dashboard/state.py init_state: `step.strip().isdigit()` accepts '²', '①' and digit strings longer "
+    "than Python's int() limit (4300 digits), then `int(step)` raises ValueError on every page; accept "
+    "only re.fullmatch(r'[0-9]{1,6}', step.strip()) (or catch ValueError) and notice the rest"
+)
+
+
+STEP_VALUES = {
+    "superscript-two": pytest.param("²", marks=pytest.mark.xfail(strict=True, reason=STEP_CRASH_REASON)),
+    "circled-one": pytest.param("①", marks=pytest.mark.xfail(strict=True, reason=STEP_CRASH_REASON)),
+    "4400-digits": pytest.param("9" * 4400, marks=pytest.mark.xfail(strict=True, reason=STEP_CRASH_REASON)),
+    "negative": "-1",
+    "spaces": " 3 ",
+    "arabic-indic-three": "٣",
+    "decimal": "3.0",
+    "exponent": "1e3",
+}
+
+
+@pytest.mark.parametrize("step", list(STEP_VALUES.values()), ids=list(STEP_VALUES))
+def test_step_values_that_are_not_plain_numbers(step):
+    for at in (new_app(step=step).run(), new_app("briefing", step=step).run()):
+        assert not at.exception, (step[:20], [e.value for e in at.exception])
