@@ -69,7 +69,7 @@ def init_state() -> None:
     state["q"] = query
     state["_requested_office"] = params.get("office") or None
     step = params.get("step")
-    if step is not None and not step.strip().isdigit():
+    if step is not None and not re.fullmatch(r"[0-9]{1,6}", step.strip()):
         notices.append((N_("Ignored the unknown step {value}."), step[:MAX_QUERY_CHARS]))
         step = None
     state["_requested_step"] = int(step) if step is not None else None

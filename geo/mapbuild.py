@@ -287,9 +287,8 @@ class OfficeMarkers(MacroElement):
                         names.slice(0, 8).join("<br>") + more + "</div>", {direction: "top"}).openTooltip();
                 });
             }
-            var markers = new Array(rows.length);
-            for (var i = 0; i < rows.length; i++) {
-                var r = rows[i], t = cfg.types[r[2]];
+            var makeMarker = function (r) {
+                var t = cfg.types[r[2]];
                 var selected = r[3] === cfg.selected;
                 var m = L.marker([r[0], r[1]], {
                     icon: L.divIcon({html: t.svg, iconSize: [t.size, t.size], iconAnchor: [t.size / 2, t.size / 2],
@@ -308,9 +307,17 @@ class OfficeMarkers(MacroElement):
                         el.setAttribute("aria-label", plain(this.options.officeName));
                     }
                 });
-                markers[i] = m;
-            }
-            if (cfg.cluster) { layer.addLayers(markers); } else { markers.forEach(function (m) { layer.addLayer(m); }); }
+                return m;
+            };
+            // Markers are made in slices so a very large table never freezes the tab.
+            var CHUNK = 2000, next = 0;
+            var addSlice = function () {
+                var end = Math.min(next + CHUNK, rows.length), batch = [];
+                for (; next < end; next++) { batch.push(makeMarker(rows[next])); }
+                if (cfg.cluster) { layer.addLayers(batch); } else { batch.forEach(function (m) { layer.addLayer(m); }); }
+                if (next < rows.length) { setTimeout(addSlice, 0); }
+            };
+            addSlice();
             group.addLayer(layer);
             if (cfg.hub) {
                 for (var j = 0; j < rows.length; j++) {
