@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.state import md_escape
 from geo.filtering import filter_offices
 from geo.localise import localise
 from geo.table import OfficeTableError, Problem, load_offices
-from dashboard.state import md_escape
 from i18n import _, language, ngettext
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -73,10 +73,9 @@ def start_streamlit(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return StreamlitServer(url, process, log_path, env)
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            if response.status == 200:
+                return StreamlitServer(url, process, log_path, env)
         time.sleep(0.25)
     process.kill()
     raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()}")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -95,7 +94,7 @@ def test_directory_downloads_parse(streamlit_server, page, tmp_path):
 
     item = download(page, "Map data (GeoJSON)")
     assert item.suggested_filename.endswith(".geojson")
-    geojson = json.loads(open(item.path(), encoding="utf-8").read())
+    geojson = json.loads(Path(item.path()).read_text(encoding="utf-8"))
     assert geojson["type"] == "FeatureCollection" and len(geojson["features"]) == 9
     harare = next(f for f in geojson["features"] if f["properties"]["city"] == "Harare")
     assert harare["geometry"] == {"type": "Point", "coordinates": [31.05337, -17.82772]}
@@ -106,7 +105,7 @@ def test_directory_downloads_parse(streamlit_server, page, tmp_path):
     assert len(placemarks) == 9
 
     item = download(page, "Download map (HTML, works offline)")
-    html = open(item.path(), encoding="utf-8").read()
+    html = Path(item.path()).read_text(encoding="utf-8")
     assert "leaflet" in html.lower() and "rb-harare" in html
     page.watch.assert_clean()
 
