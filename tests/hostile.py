@@ -144,6 +144,7 @@ URL_PAYLOADS: dict[str, str] = {
     "md-heading": "x\n# alert(22)",
     "md-colour-math": ":red[alert(23)] $x^2$ **bold**",
     "md-html-link": "<https://evil.example/angle> alert(24)",
+    "mail-autolink": "me@evil.example alert(26)",
 }
 
 
@@ -251,15 +252,19 @@ def raw_payloads_in(text: str, special: str = "<>\"'") -> list[str]:
 
 
 _MD_LINK = re.compile(r"(?<!\\)!?(?<!\\)\[[^\]\n]*(?<!\\)\]\((?P<url>[^)\s]*)")
-# Autolinks: <https://...>, and the bare addresses GitHub-flavoured Markdown turns into links.
-_MD_AUTOLINK = re.compile(r"(?<!\\)<https?:[^>\s]*>|(?<![\\\w])(?:https?://|www\.)[^\s]*", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+# GitHub-flavoured Markdown turns bare addresses into links *after* parsing, so backslash escapes do
+# not stop it: https://..., www.... and e-mail addresses anywhere in the text (not in code spans).
+_AUTOLINK = re.compile(r"(?:https?://|www\.)[^\s]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 
 
 def markdown_problems(text: str) -> list[str]:
     """Links, images or autolinks to a data-chosen site in Markdown (Streamlit renders them)."""
-    found = [f"markdown link/image {m.group(0)!r}" for m in _MD_LINK.finditer(text)
+    prose = _CODE_SPAN.sub(" ", text)
+    found = [f"markdown link/image {m.group(0)!r}" for m in _MD_LINK.finditer(prose)
              if any(marker in m.group(0) for marker in MARKERS)]
-    found += [f"markdown autolink {m.group(0)!r}" for m in _MD_AUTOLINK.finditer(text) if "evil" in m.group(0)]
+    shown = re.sub(r"\\(.)", r"\1", prose)  # the text as displayed, backslash escapes removed
+    found += [f"markdown autolink {m.group(0)!r}" for m in _AUTOLINK.finditer(shown) if "evil" in m.group(0)]
     return found
 
 

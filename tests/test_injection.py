@@ -60,6 +60,14 @@ FORMULA_START = tuple("=+-@\t\r")
 
 
 
+AUTOLINK_REASON = (
+    "dashboard/state.py md_escape (notices, data.show_problems, sidebar notes): backslash escapes do not "
+    "stop the GitHub-flavoured autolinks Streamlit adds after parsing (https://..., www...., name@host), so "
+    "a share link or a table cell still puts a clickable link to any site into a notice or error box; "
+    "quote the value as an inline code span instead (fence: one backtick more than the longest backtick "
+    "run in it, padded with spaces, whitespace collapsed), which Streamlit shows literally"
+)
+
 @pytest.fixture(scope="module")
 def offices() -> pd.DataFrame:
     return hostile_offices()
@@ -389,14 +397,16 @@ def test_url_parameter_payloads_are_shown_as_text(hostile_env, key):
             assert at.session_state["q"] == payload[:200]
 
 
+@pytest.mark.xfail(strict=True, reason=AUTOLINK_REASON)
 def test_url_parameter_payloads_make_no_markdown_links_or_images(hostile_env):
     problems = []
-    for key in ("md-link", "md-image", "bare-url", "www-url", "md-html-link"):
+    for key in ("md-link", "md-image", "bare-url", "www-url", "md-html-link", "mail-autolink"):
         for page, at in url_payload_pages(URL_PAYLOADS[key]):
             problems += [(key, page, p) for p in page_problems(at)]
     assert not problems, problems
 
 
+@pytest.mark.xfail(strict=True, reason=AUTOLINK_REASON)
 def test_refused_table_quotes_its_cells_without_markdown_links(monkeypatch, tmp_path):
     path = tmp_path / "broken.csv"
     path.write_bytes(broken_table_bytes())
@@ -414,13 +424,6 @@ def test_map_page_survives_text_that_is_not_a_valid_template(monkeypatch, tmp_pa
     at = new_app().run()
     assert not at.exception, [e.value for e in at.exception]
     check_map_script(map_args(at)["feature_group"], parse_offices(breaker_table_bytes()))
-
-
-STEP_CRASH_REASON = (
-    "dashboard/state.py init_state: `step.strip().isdigit()` accepts '²', '①' and digit strings longer "
-    "than Python's int() limit (4300 digits), then `int(step)` raises ValueError on every page; accept "
-    "only re.fullmatch(r'[0-9]{1,6}', step.strip()) (or catch ValueError) and notice the rest"
-)
 
 
 STEP_VALUES = {
