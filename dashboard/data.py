@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.state import md_escape
+from dashboard.state import md_literal
 from geo.filtering import filter_offices
 from geo.localise import localise
 from geo.table import OfficeTableError, Problem, load_offices
@@ -40,7 +40,7 @@ def _stat_key(path: Path) -> tuple[int, int]:
 
 def show_problems(title: str, problems: list[Problem], limit: int = 20) -> None:
     """An error box that lists what is wrong, where (file, row, column)."""
-    lines = [f"- {md_escape(p)}" for p in problems[:limit]]
+    lines = [f"- {md_literal(p)}" for p in problems[:limit]]
     if len(problems) > limit:
         lines.append("- " + _("… and {n} more").format(n=len(problems) - limit))
     st.error(f"**{title}**\n\n" + "\n".join(lines), icon="🚫")

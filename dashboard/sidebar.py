@@ -7,7 +7,7 @@ import streamlit as st
 import i18n
 from dashboard import data
 from dashboard.labels import region_label, type_glyph, type_label
-from dashboard.state import TYPE_KEYS, Filters, current_filters, md_escape, type_widget_key
+from dashboard.state import TYPE_KEYS, Filters, current_filters, md_literal, type_widget_key
 from geo.filtering import filter_offices
 from geo.schema import REGIONS
 from geo.table import OfficeTableError
@@ -101,7 +101,7 @@ def upload_control() -> None:
         if problems:
             data.show_problems(_("Your table cannot be used; the shared table is shown."), problems)
         for note in st.session_state.get("_upload_notes", []):
-            st.info(_("Assumed: {note}").format(note=md_escape(note)))
+            st.info(_("Assumed: {note}").format(note=md_literal(note)))
         unplaced = st.session_state.get("_upload_unplaced")
         if unplaced is not None and len(unplaced):
             st.warning(_("{n} offices could not be placed on the map:").format(n=len(unplaced)))

@@ -77,13 +77,13 @@ def init_state() -> None:
     state["_initialised"] = True
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
-
-
-def md_escape(text: object) -> str:
-    """Text that Streamlit's Markdown shows as is: every ASCII punctuation mark backslash-escaped,
-    so a value from a URL or a table can never become a link, an image, a colour or LaTeX."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+def md_literal(text: object) -> str:
+    """Text that Streamlit's Markdown shows literally: an inline code span (no link, autolink,
+    image, colour or LaTeX can come out of it), its fence longer than any backtick run inside."""
+    value = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {value} {fence}"
 
 
 def add_notice(template: str, value: str) -> None:
@@ -102,7 +102,7 @@ def show_notices(filters: Filters) -> None:
         state["_notices"] = []
         return
     for template, value in notices:
-        st.warning(_(template).format(value=md_escape(value)), icon="ℹ️")
+        st.warning(_(template).format(value=md_literal(value)), icon="ℹ️")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import i18n
 from dashboard import data
 from dashboard.labels import type_label
 from dashboard.page import finish_page, start_page
-from dashboard.state import md_escape
+from dashboard.state import md_literal
 from geo.organisation import load_organisation
 from geo.schema import OfficeType
 from geo.table import URL_PATTERN
@@ -62,7 +62,7 @@ for office_type in OfficeType:
     st.markdown(f"- {type_label(office_type.value)}: **{i18n.number(int(counts.get(office_type.value, 0)))}**")
 st.markdown(
     _("Office data last checked on {date}. Table: {path}.").format(
-        date=when(organisation.offices_checked), path=md_escape(data.table_path().name)
+        date=when(organisation.offices_checked), path=md_literal(data.table_path().name)
     )
 )
 finish_page(page)

@@ -397,7 +397,6 @@ def test_url_parameter_payloads_are_shown_as_text(hostile_env, key):
             assert at.session_state["q"] == payload[:200]
 
 
-@pytest.mark.xfail(strict=True, reason=AUTOLINK_REASON)
 def test_url_parameter_payloads_make_no_markdown_links_or_images(hostile_env):
     problems = []
     for key in ("md-link", "md-image", "bare-url", "www-url", "md-html-link", "mail-autolink"):
@@ -406,7 +405,6 @@ def test_url_parameter_payloads_make_no_markdown_links_or_images(hostile_env):
     assert not problems, problems
 
 
-@pytest.mark.xfail(strict=True, reason=AUTOLINK_REASON)
 def test_refused_table_quotes_its_cells_without_markdown_links(monkeypatch, tmp_path):
     path = tmp_path / "broken.csv"
     path.write_bytes(broken_table_bytes())

@@ -469,7 +469,6 @@ def test_url_parameter_payloads_run_nothing(url_payload_findings):
         assert f"Ignored the unknown office {visible}." in notices, (key, kind, notices)
 
 
-@pytest.mark.xfail(strict=True, reason=AUTOLINK_REASON)
 def test_url_parameter_payloads_make_no_links_or_images(url_payload_findings):
     problems = {k: v["link"] for k, v in url_payload_findings.items() if v["link"]}
     assert not problems, problems
