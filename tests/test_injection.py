@@ -59,15 +59,6 @@ NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 FORMULA_START = tuple("=+-@\t\r")
 
 
-
-AUTOLINK_REASON = (
-    "dashboard/state.py md_escape (notices, data.show_problems, sidebar notes): backslash escapes do not "
-    "stop the GitHub-flavoured autolinks Streamlit adds after parsing (https://..., www...., name@host), so "
-    "a share link or a table cell still puts a clickable link to any site into a notice or error box; "
-    "quote the value as an inline code span instead (fence: one backtick more than the longest backtick "
-    "run in it, padded with spaces, whitespace collapsed), which Streamlit shows literally"
-)
-
 @pytest.fixture(scope="module")
 def offices() -> pd.DataFrame:
     return hostile_offices()
