@@ -157,6 +157,7 @@ def probe_visit(browser: br.Browser, target: br.Target, total: int, timeout_s: f
     session = browser.session()
     try:
         probe = br.load_responsiveness(session, target, total, timeout_s=timeout_s)
+        probe["ws_bytes"] = session.ws_bytes()
         probe["longest_task_ms"] = br.longest_task_ms(session)
         probe["page_errors"] = len(session.errors)
         return probe
@@ -310,20 +311,19 @@ class Run:
                 else:
                     build.reference = sent.reference = "not run (--per-marker-100k)"
                 continue
-            marker_runs = runs if n <= 1_000 else min(runs, 3) if n <= 10_000 else 1
-            if not self.in_time("server side", 0, 1):
-                marker_runs = 1
-            log(f"server-side build, {n:,} offices: per-marker folium, 1 warm-up + {marker_runs} runs"
-                if n <= 10_000 else f"server-side build, {n:,} offices: per-marker folium, 1 run")
+            marker_runs = runs if n <= 1_000 else min(runs, 3) if n <= 10_000 else 0
+            if not self.in_time("server side", 0, 1) or (self.args.quick and n >= 10_000):
+                marker_runs = min(marker_runs, 1) if n < 10_000 else 0
+            # With 0 runs the single (warm-up) run is the sample: seconds long, imports do not matter.
+            log(f"server-side build, {n:,} offices: per-marker folium, "
+                + (f"1 warm-up + {marker_runs} runs" if marker_runs else "1 run"))
             try:
-                result = serverside(self.root, "per-marker", table, marker_runs if n <= 10_000 else 0,
-                                    timeout=120 + n / 250)
-                # Above 10,000 the single (warm-up) run is the sample: long enough for imports not to matter.
+                result = serverside(self.root, "per-marker", table, marker_runs, timeout=120 + n / 250)
                 build.reference = result["times_ms"] or [result["warmup_ms"]]
                 sent.reference = [result["bytes"]]
                 if n == 10_000:
                     per_marker_10k = statistics.median(build.reference)
-                if n > 10_000:
+                if not marker_runs:
                     build.note += " Per-marker folium measured once (no warm-up) at this size."
             except Exception as err:
                 build.reference = sent.reference = failed(err)
@@ -389,6 +389,9 @@ class Run:
             target = app_target(server)
             if memory is not None:
                 self._memory(browser, server, target, total, timeout_ms, memory)
+            if big and self.args.quick:  # one cold load, watched by the probe, is all --quick does here
+                self._probe_only(browser, target, total, timeout_ms, ttm, flt, ws, usable)
+                return
             log(f"browser, {n:,} offices: 1 warm-up + up to {runs} runs")
             visits: list[dict[str, Any]] = []
             for i in range(runs + 1):
@@ -435,6 +438,25 @@ class Run:
                 usable.app = failed(err)
         finally:
             cm.__exit__(None, None, None)
+
+    def _probe_only(self, browser: br.Browser, target: br.Target, total: int, timeout_ms: float,
+                    ttm: Figure, flt: Figure, ws: Figure, usable: Figure) -> None:
+        log(f"--quick: one load of {total:,} offices watched by the responsiveness probe")
+        try:
+            probe = probe_visit(browser, target, total, timeout_ms / 1000)
+        except Exception as err:
+            ttm.app = usable.app = ws.app = failed(err)
+            flt.app = "skipped (--quick)"
+            return
+        ttm.app = [probe["map_s"] * 1000]
+        ttm.note = "--quick: the first (cold) load after the server started, timed by the probe (±0.1 s)."
+        flt.app = "skipped (--quick)"
+        ws.app = [probe["ws_bytes"]]
+        usable.app = [probe["max_probe_ms"]]
+        usable.extra = probe
+        longest = probe.get("longest_task_ms")
+        usable.note = (f"{probe['probes']} probes, median {probe['median_probe_ms']:.0f} ms; longest task "
+                       + (report.fmt(longest, "ms") if longest is not None else "n/a") + ".")
 
     def _memory(self, browser: br.Browser, server: servers.Server, target: br.Target, total: int,
                 timeout_ms: float, figure: Figure) -> None:
