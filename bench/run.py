@@ -72,6 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     where.add_argument("--app-root", type=Path, default=None, metavar="DIR",
                        help="benchmark the app in DIR (e.g. a changed copy) instead of the working tree")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
+    parser.add_argument("--tour", action="store_true",
+                        help="also run the presenter-tour benchmark (bench/tour.py, issue #10) after the others, "
+                             "writing tour.md and tour.json; `--only tour [options]` runs it alone")
     parser.add_argument("--seed", type=int, default=synthetic.SEED)
     args = parser.parse_args(argv)
     args.runs = max(1, args.runs if args.runs is not None else (3 if args.quick else 5))
@@ -521,6 +524,11 @@ def guarded(step: str, action: Callable[[], None]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given[:2] == ["--only", "tour"] or given[:1] == ["--only=tour"]:
+        from bench import tour  # the presenter-tour benchmark alone, with its own options
+
+        return tour.main(given[2:] if given[0] == "--only" else given[1:])
     args = parse_args(argv)
     _install_signal_handlers()
     started = time.monotonic()
@@ -566,6 +574,13 @@ def main(argv: list[str] | None = None) -> int:
         settings["duration_s"] = time.monotonic() - started
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         text = report.write(args.out, figures, info, settings)
+        if args.tour:
+            from bench import tour
+
+            tour_args = tour.parse_args(["--quick"] if args.quick else [])
+            tour_args.out = args.out
+            shared = None if isinstance(chromium, str) else chromium
+            guarded("tour", lambda: print(tour.run(tour_args, shared, "(python -m bench --tour)")))
     print(text)
     log(f"done in {(time.monotonic() - started) / 60:.1f} min; wrote {args.out / 'latest.md'} and latest.json")
     return 0
