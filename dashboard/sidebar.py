@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 import i18n
@@ -14,6 +16,7 @@ from geo.table import OfficeTableError
 from i18n import N_, _
 
 UPLOAD_LIMIT_MB = 5
+log = logging.getLogger("dashboard")
 
 
 def language_chooser() -> None:
@@ -68,6 +71,9 @@ def _read_upload(upload) -> None:
     try:
         result = read_upload(upload.name, raw, max_bytes=MAX_UPLOAD_BYTES, progress=report)
     except OfficeTableError as err:
+        # What was refused, not what it held: the kind of file, its size and how many problems.
+        kind = next((k for k in ("csv", "xlsx") if upload.name.lower().endswith("." + k)), "other")
+        log.warning("upload rejected: %s file of %d bytes, %d problems", kind, len(raw), len(err.problems))
         progress.empty()
         st.session_state[data.UPLOAD_KEY] = None
         st.session_state["_upload_problems"] = err.problems

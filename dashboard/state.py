@@ -6,6 +6,7 @@ and, on the briefing page, ``step``. Unknown values are dropped with a short not
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -17,6 +18,13 @@ from i18n import N_, _
 
 TYPE_KEYS: tuple[str, ...] = tuple(t.value for t in OfficeType)
 MAX_QUERY_CHARS = 200
+log = logging.getLogger("dashboard")
+
+
+def _log_ignored(template: str, value: str) -> None:
+    """One log line per share-link value the app did not use: which kind, and only its length (a URL
+    can carry anything; the value itself is not logged)."""
+    log.warning("share link: %s", template.format(value=f"(a value of {len(value)} characters)"))
 
 
 def type_widget_key(office_type: str) -> str:
@@ -35,12 +43,16 @@ def init_state() -> None:
     params = st.query_params
     notices: list[str] = []
 
+    def ignore(template: str, value: str) -> None:
+        notices.append((template, value))
+        _log_ignored(template, value)
+
     lang = params.get("lang")
     if lang in i18n.LANGUAGES:
         state["lang"] = lang
     else:
         if lang is not None:
-            notices.append((N_("Ignored the unknown language {value}."), lang))
+            ignore(N_("Ignored the unknown language {value}."), lang)
         browser = getattr(st.context, "locale", None) or st.context.headers.get("Accept-Language")
         state["lang"] = i18n.language_from_header(browser)
 
@@ -50,7 +62,7 @@ def init_state() -> None:
         unknown = [t for t in asked if t not in TYPE_KEYS]
         known = [t for t in asked if t in TYPE_KEYS]
         if unknown:
-            notices.append((N_("Ignored the unknown office type {value}."), ", ".join(unknown)))
+            ignore(N_("Ignored the unknown office type {value}."), ", ".join(unknown))
         if known:
             chosen_types = set(known)
     for office_type in TYPE_KEYS:
@@ -59,7 +71,7 @@ def init_state() -> None:
     regions = _split(params.get("region", ""))
     unknown_regions = [r for r in regions if r not in REGIONS]
     if unknown_regions:
-        notices.append((N_("Ignored the unknown region {value}."), ", ".join(unknown_regions)))
+        ignore(N_("Ignored the unknown region {value}."), ", ".join(unknown_regions))
     state["regions"] = [r for r in REGIONS if r in regions]
 
     query = params.get("q", "")
@@ -70,7 +82,7 @@ def init_state() -> None:
     state["_requested_office"] = params.get("office") or None
     step = params.get("step")
     if step is not None and not re.fullmatch(r"[0-9]{1,6}", step.strip()):
-        notices.append((N_("Ignored the unknown step {value}."), step[:MAX_QUERY_CHARS]))
+        ignore(N_("Ignored the unknown step {value}."), step[:MAX_QUERY_CHARS])
         step = None
     state["_requested_step"] = int(step) if step is not None else None
     state["_notices"] = notices
@@ -88,6 +100,7 @@ def md_literal(text: object) -> str:
 
 def add_notice(template: str, value: str) -> None:
     """Queue a notice (a message marked with N_ and the value it names)."""
+    _log_ignored(template, value)
     st.session_state.setdefault("_notices", []).append((template, value))
 
 
