@@ -332,9 +332,9 @@ PROBE_JS = r"""() => {
         const f = frameEl();
         let w = null, d = null;
         try { w = f && f.contentWindow; d = f && f.contentDocument; } catch (e) {}
-        let card = document.querySelector('.tour-card');
+        // The new page's card is inside the map's iframe; the old page's in the top document.
         const inner = d ? d.querySelector('.tour-card') : null;
-        if (!card) card = inner;
+        const card = inner || document.querySelector('.tour-card');
         let centre = null;
         try {
             const m = w && w.map;
@@ -642,7 +642,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.tour", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=2, help="tours per page and language (default 2)")
     parser.add_argument("--reference-runs", type=int, default=None,
-                        help="reference round trips after a warm-up (default 2 per tour run, at least 5)")
+                        help="reference round trips after a warm-up (default 3 per tour run, at least 8)")
     parser.add_argument("--quick", action="store_true", help="1 tour per language, 3 reference round trips")
     parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated (default en,ar)")
     where = parser.add_mutually_exclusive_group()
@@ -659,14 +659,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.runs = 1
     args.runs = max(1, args.runs)
     if args.reference_runs is None:
-        args.reference_runs = 3 if args.quick else max(5, 2 * args.runs)
+        args.reference_runs = 3 if args.quick else max(8, 3 * args.runs)
     args.langs = tuple(lang.strip() for lang in args.langs.split(",") if lang.strip())
     return args
 
 
-def short_rev(ref: str) -> str:
-    return subprocess.run(["git", "-C", str(servers.ROOT), "rev-parse", "--short", ref],
-                          capture_output=True, text=True, timeout=20).stdout.strip() or ref
+def ref_label(ref: str) -> str:
+    """``ref`` and its short commit, e.g. ``HEAD (1a2b3c4)``."""
+    short = subprocess.run(["git", "-C", str(servers.ROOT), "rev-parse", "--short", ref],
+                           capture_output=True, text=True, timeout=20).stdout.strip() or "?"
+    return short if ref.startswith(short) or short.startswith(ref) else f"{ref} ({short})"
 
 
 def measure(chromium: br.Browser, args: argparse.Namespace, apps: list[tuple[str, Path]], logs: Path,
@@ -756,11 +758,11 @@ def run(args: argparse.Namespace, chromium: br.Browser | None = None, argv_text:
         logs.mkdir()
         apps: list[tuple[str, Path]] = []
         if args.before_ref:
-            apps.append((f"before ({args.before_ref}, {short_rev(args.before_ref)})",
+            apps.append((f"before: {ref_label(args.before_ref)}",
                          stack.enter_context(servers.snapshot(args.before_ref))))
         if args.app_ref:
             root = stack.enter_context(servers.snapshot(args.app_ref))
-            label = f"{args.app_ref} ({short_rev(args.app_ref)})"
+            label = ref_label(args.app_ref)
         elif args.app_root:
             root = args.app_root.resolve()
             label = str(root)
