@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASEMAP_PATH = ROOT / "data" / "basemap" / "countries-110m.geojson"
 STATIC_DIR = ROOT / "static"
 STATIC_URL = "/app/static"
+WEB_DIR = Path(__file__).resolve().parent / "web"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ ASSETS: dict[str, Asset] = {
         _CLUSTER / "MarkerCluster.css", f"vendor/markercluster-{xs_markercluster.VERSION}/MarkerCluster.css"
     ),
     "basemap": Asset(BASEMAP_PATH, "basemap/countries-110m.geojson"),
+    # The presenter view's tour (geo/tour.py): our own script and style, served like the vendored files.
+    "tour_js": Asset(WEB_DIR / "tour.js", "tour/tour.js"),
+    "tour_css": Asset(WEB_DIR / "tour.css", "tour/tour.css"),
 }
 JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js")
 CSS_ORDER = ("leaflet_css", "markercluster_css")

@@ -38,3 +38,11 @@ def sent_office_ids(at: AppTest) -> list[str]:
 
 def html_bodies(at: AppTest) -> str:
     return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def tour_data(at: AppTest) -> dict:
+    """The whole tour the briefing page sent to the browser (geo/tour.py), parsed from its layer."""
+    layer = map_args(at)["feature_group"]
+    match = re.search(r"window\.GsTour\.render\([^,]+,\s*[^,]+,\s*(\{.*\})\);", layer, re.S)
+    assert match, "no tour in the map's layer"
+    return json.loads(match.group(1))

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from geo.filtering import briefing_order
 from geo.table import load_offices
-from tests.apptest_helpers import html_bodies, map_args, new_app, sent_office_ids
+from tests.apptest_helpers import html_bodies, map_args, new_app, tour_data
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 TOUR = list(briefing_order(load_offices(ROOT / "data" / "offices.csv"))["id"])
 
 
-def card_office(at) -> str | None:
-    match = re.search(r'class="tour-card" data-step="(\d+)"(?: data-office-id="([^"]+)")?', html_bodies(at))
-    assert match, "no tour card"
-    return match.group(2)
+def tour_ids(at) -> list[str | None]:
+    return [step["id"] for step in tour_data(at)["steps"]]
 
 
 def test_tour_order_is_type_then_west_to_east():
@@ -29,54 +25,64 @@ def test_tour_order_is_type_then_west_to_east():
     assert TOUR[11:] == ["lo-caribbean", "lo-europol", "lo-unodc"]
 
 
-def test_tour_starts_with_the_overview_and_steps_through_every_office_in_order():
+def test_the_whole_tour_reaches_the_browser_in_one_run():
     at = new_app("briefing").run()
     assert not at.exception
-    assert card_office(at) is None  # step 0: the overview
-    assert "14 offices on this tour" in html_bodies(at)
-    seen = []
-    for _ in TOUR:
-        at.button(key="tour_next").click().run()
-        assert not at.exception
-        seen.append(card_office(at))
-        assert f'"selected":"{seen[-1]}"' in map_args(at)["feature_group"]
-    assert seen == TOUR
-    assert at.button(key="tour_next").disabled
-    assert at.query_params["step"] == str(len(TOUR))
-    at.button(key="tour_prev").click().run()
-    assert card_office(at) == TOUR[-2]
+    data = tour_data(at)
+    assert tour_ids(at) == [None, *TOUR]  # the overview, then every office in tour order
+    assert data["start"] == 0
+    assert data["steps"][0]["label"] == "Overview"
+    assert [s["label"] for s in data["steps"][1:3]] == ["1 of 14", "2 of 14"]
+    assert "14 offices on this tour" in data["steps"][0]["card"]
+    for step in data["steps"][1:]:
+        assert f"<h1>{step['name']}</h1>" in step["card"]
+        assert step["zoom"] >= 4 and -90 <= step["lat"] <= 90 and -180 <= step["lon"] <= 180
+    assert data["hub"] == [45.74906, 4.84789]
+    assert data["bounds"][0][0] < -30 and data["bounds"][1][1] > 100  # Buenos Aires .. Singapore
+    assert not [b for b in at.get("button") if "tour" in str(b.key)]  # steps never wait for a rerun
+    assert "tour/tour.js" in " ".join(map_args(at)["js_links"])
 
 
 def test_step_is_restored_from_the_url_and_clamped():
     at = new_app("briefing", step="3").run()
-    assert card_office(at) == TOUR[2]
-    assert "Step 3 of 14" in " ".join(m.value for m in at.markdown)
+    assert tour_data(at)["start"] == 3
+    assert at.query_params["step"] == "3"
     at = new_app("briefing", step="99").run()
-    assert card_office(at) == TOUR[-1]
+    assert tour_data(at)["start"] == len(TOUR)
     at = new_app("briefing", step="abc").run()
-    assert not at.exception and card_office(at) is None
+    assert not at.exception and tour_data(at)["start"] == 0
+
+
+def test_the_server_follows_the_step_the_browser_wrote_into_the_url():
+    at = new_app("briefing").run()
+    at.query_params["step"] = "5"  # what tour.js does with history.replaceState; sent with the next rerun
+    at.run()
+    assert at.session_state["step"] == 5
+    assert tour_data(at)["start"] == 5
+    assert at.query_params["step"] == "5"
 
 
 def test_tour_follows_the_filters():
     at = new_app("briefing", type="liaison_office", step="1").run()
-    assert card_office(at) == "lo-caribbean"
-    assert sorted(sent_office_ids(at)) == ["lo-caribbean", "lo-europol", "lo-unodc"]
-    assert "3 offices on this tour" not in html_bodies(at)  # we are on step 1, not the overview
+    assert tour_ids(at) == [None, "lo-caribbean", "lo-europol", "lo-unodc"]
+    assert tour_data(at)["start"] == 1
+    assert tour_data(at)["hub"] == [45.74906, 4.84789]  # lines still start from Lyon
 
 
-def test_lines_from_headquarters_toggle():
-    at = new_app("briefing").run()
-    assert '"hub":null' in map_args(at)["feature_group"]
-    at.toggle(key="hq_lines").set_value(True).run()
-    assert '"hub":[45.74906,4.84789]' in map_args(at)["feature_group"]
-
-
-def test_tour_card_shows_the_office_fields():
+def test_tour_card_shows_the_office_fields_and_leaves_out_empty_ones():
     at = new_app("briefing", step="1").run()
-    body = html_bodies(at)
+    card = tour_data(at)["steps"][1]["card"]
     for text in ("INTERPOL General Secretariat headquarters", "Lyon, France", "Local time",
                  "administrative and logistical centre"):
-        assert text in body
+        assert text in card
+    assert "not known" not in "".join(s["card"] for s in tour_data(at)["steps"])
+
+
+def test_tour_in_arabic_is_right_to_left_with_latin_digits():
+    at = new_app("briefing", lang="ar").run()
+    data = tour_data(at)
+    assert data["rtl"] is True and data["lang"] == "ar" and data["locale"] == "ar-u-nu-latn"
+    assert "14" in data["steps"][1]["label"]
 
 
 def test_directory_lists_what_the_filters_show():
