@@ -21,14 +21,25 @@ class PageData:
     shown: pd.DataFrame  # the offices the filters let through
 
 
-def start_page(sidebar: str = "auto") -> PageData:
+def page_title(title: str | None = None) -> str:
+    """The browser tab's title: the page's own name first, then the site's, both translated.
+
+    ``title`` is an English msgid (marked with ``N_`` where it is written); it is translated here,
+    once the run's language is known.
+    """
+    site = _("INTERPOL General Secretariat: offices worldwide")
+    return f"{_(title)} · {site}" if title else site
+
+
+def start_page(sidebar: str = "auto", title: str | None = None) -> PageData:
     """Set up the run, draw the shared sidebar, apply a share link's ``office`` once, show notices.
 
     ``sidebar="collapsed"`` starts the page with its sidebar closed (the presenter view).
+    ``title`` names the page in the browser tab (an English msgid such as ``N_("Directory")``).
     """
     start_run()  # the language first: the browser tab's title is translated too
     st.set_page_config(
-        page_title=_("INTERPOL General Secretariat: offices worldwide"),
+        page_title=page_title(title),
         page_icon="🌍",
         layout="wide",
         initial_sidebar_state=sidebar,

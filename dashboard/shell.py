@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 import i18n
 from dashboard.state import TYPE_KEYS, init_state, type_widget_key
 from geo import assets
+from i18n import N_
 
 PERSISTENT_KEYS = ("lang", "q", "regions", "office", "hq_lines", *(type_widget_key(t) for t in TYPE_KEYS))
 
@@ -37,9 +40,129 @@ FONT_CSS = """
 body *:not([data-testid="stIconMaterial"], code, code *, pre, pre *, kbd, samp, .katex, .katex *) {
   font-family: "Source Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+/* Streamlit draws captions in text colour at 60 % opacity (#828180 on white: 3.9:1). This grey at
+   full opacity has 6.3:1 on white and 5.6:1 on the sidebar's #f0f2f6 (WCAG AA asks 4.5:1). */
+.stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stFileUploaderDropzoneInstructions"] span {
+  color: #5e6069; opacity: 1; }
+/* The element that holds the page script (PAGE_SCRIPT) takes no room. */
+[data-testid="stElementContainer"]:has(> .stHtml .gs-page-script) { display: none; }
 html, body, .stApp { font-family: "Source Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 </style>
 """
+
+# Streamlit's own English strings (its frontend has no translations): the page script puts these
+# in place of them, in aria-label, title and placeholder attributes and in the texts outside the
+# app's content. Marked here for the catalogues.
+BUILTIN_STRINGS = (
+    N_("Skip to main content"),
+    N_("Sidebar"),
+    N_("Collapse sidebar"),
+    N_("Expand sidebar"),
+    N_("Main menu"),
+    N_("Choose an option"),
+    N_("Open"),
+    N_("Close"),
+    N_("Clear value"),
+    N_("Clear all"),
+    N_("Clear entry"),
+    N_("Selected values"),
+    N_("No results"),
+    N_("Press Enter to apply"),
+    N_("Link to heading"),
+    N_("Show/hide columns"),
+    N_("Download as CSV"),
+    N_("Search"),
+    N_("Fullscreen"),
+    N_("Close fullscreen"),
+    N_("file upload"),
+    N_("Browse files"),
+    N_("Upload"),
+    N_("Drag and drop file here"),
+)
+# Texts with a number in them: a pattern of the English text, and its translation.
+BUILTIN_PATTERNS = ((r"^(\d+)MB per file$", N_("{mb} MB per file")),)
+
+# Runs in the page itself (st.html with JavaScript): <html lang> and dir follow the language, and
+# Streamlit's English strings are replaced as React draws them (a MutationObserver; a rerun with
+# another language replaces the observer). Nothing inside Markdown, HTML blocks or tables changes.
+PAGE_SCRIPT = """
+<span class="gs-page-script" hidden></span>
+<script>
+(function () {
+  const cfg = __CONFIG__;
+  const doc = document, html = doc.documentElement;
+  if (window.__gsPageScript) window.__gsPageScript.disconnect();
+  const ATTRS = ["aria-label", "title", "placeholder"];
+  const SKIP = '[data-testid="stMarkdownContainer"], .stHtml, [data-testid="stDataFrame"] .dvn-scroller, script, style, code, pre';
+  const patterns = cfg.patterns.map(([re, out]) => [new RegExp(re), out]);
+  function translate(text) {
+    const key = text.trim();
+    if (Object.prototype.hasOwnProperty.call(cfg.strings, key)) return text.replace(key, cfg.strings[key]);
+    for (const [re, out] of patterns) {
+      const m = key.match(re);
+      if (m) return text.replace(key, out.replace("{mb}", m[1]));
+    }
+    return null;
+  }
+  let pending = false;
+  function fix() {
+    pending = false;
+    if (html.lang !== cfg.lang) html.lang = cfg.lang;
+    if (html.dir !== cfg.dir) html.dir = cfg.dir;
+    if (!cfg.translate) return;
+    for (const attr of ATTRS) {
+      doc.querySelectorAll("[" + attr + "]").forEach((el) => {
+        const value = el.getAttribute(attr), out = translate(value);
+        if (out !== null && out !== value) el.setAttribute(attr, out);
+      });
+    }
+    const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode(node) {
+        if (node.nodeType === 1) return node.matches(SKIP) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+        return NodeFilter.FILTER_ACCEPT;
+      },
+    });
+    while (walker.nextNode()) {
+      const node = walker.currentNode, value = node.nodeValue;
+      if (!value || !value.trim()) continue;
+      const out = translate(value);
+      if (out !== null && out !== value) node.nodeValue = out;
+    }
+  }
+  const observer = new MutationObserver(() => {
+    if (!pending) { pending = true; setTimeout(fix, 30); }
+  });
+  observer.observe(html, { subtree: true, childList: true, characterData: true, attributes: true,
+                           attributeFilter: ATTRS.concat(["lang", "dir"]) });
+  window.__gsPageScript = observer;
+  fix();
+})();
+</script>
+"""
+
+
+def page_script_config(lang: str | None = None) -> dict:
+    """What the page script needs: the language, its direction and the translated built-in strings."""
+    lang = lang or i18n.language()
+    strings = {}
+    patterns = []
+    if lang != i18n.DEFAULT_LANGUAGE:
+        translations = i18n.translations(lang)
+        strings = {s: translations.gettext(s) for s in BUILTIN_STRINGS if translations.gettext(s) != s}
+        patterns = [[re_, translations.gettext(out)] for re_, out in BUILTIN_PATTERNS]
+    return {
+        "lang": lang,
+        "dir": "rtl" if i18n.is_rtl(lang) else "ltr",
+        "translate": bool(strings),
+        "strings": strings,
+        "patterns": patterns,
+    }
+
+
+def page_script(lang: str | None = None) -> str:
+    config = json.dumps(page_script_config(lang), ensure_ascii=False)
+    config = config.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return PAGE_SCRIPT.replace("__CONFIG__", config)
 
 
 @st.cache_resource(show_spinner=False)
@@ -73,5 +196,7 @@ def start_run() -> str:
 
 
 def page_css() -> None:
-    """Fonts, and right-to-left layout for Arabic (the map itself stays left-to-right)."""
+    """Fonts, right-to-left layout for Arabic (the map itself stays left-to-right), and the page
+    script: ``<html lang>``/``dir`` and Streamlit's own strings in the page's language."""
     st.html(FONT_CSS + (RTL_CSS if i18n.is_rtl() else ""))
+    st.html(page_script(), unsafe_allow_javascript=True)

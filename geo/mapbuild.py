@@ -29,8 +29,10 @@ from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
+import i18n
 from geo import assets
 from geo.schema import TYPE_STYLES, OfficeType
+from i18n import N_
 
 # Tooltips carry the office id after this invisible separator so a click names the office exactly.
 ID_SEPARATOR = "\u2063"
@@ -111,6 +113,7 @@ class MapOptions:
     asset_base_url: str = assets.STATIC_URL
     large_text: bool = False  # briefing: bigger tooltips and legend
     basemap_attribution: str = BASEMAP_ATTRIBUTION  # HTML; the caller escapes any text it adds
+    lang: str | None = None  # the map frame's language; None: the current run's (i18n.language())
 
 
 # --- marker shapes ---------------------------------------------------------------------------
@@ -140,6 +143,10 @@ def marker_size(office_type: str) -> int:
 
 MAP_CSS = """
 <style>
+/* The frame's <html> follows the language (dir="rtl" in Arabic); the map itself stays left-to-right. */
+.leaflet-container { direction: ltr; }
+.gs-map-title { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
+  overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
 .leaflet-container { background: #cfe3f1; font-family: "Noto Sans", "Noto Sans Arabic", "DejaVu Sans", sans-serif; }
 .office-marker { background: none; border: none; }
 .office-marker svg { display: block; filter: drop-shadow(0 1px 1.5px rgba(0,0,0,.55)); }
@@ -168,8 +175,26 @@ MAP_CSS = """
 """
 
 
+# folium's template forbids zooming the page (user-scalable=no, maximum-scale=1): a barrier for
+# people who zoom to read (WCAG 1.4.4). This one lets them.
+VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+_FOLIUM_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>', re.IGNORECASE)
+
+
+class _RawHTML(Element):
+    """Header text rendered once already (no second pass through Jinja)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: object) -> str:
+        return self.text
+
+
 class OfficeMap(folium.Map):
-    """A folium Map whose Leaflet, jQuery and markercluster come from the app, not a CDN."""
+    """A folium Map whose Leaflet, jQuery and markercluster come from the app, not a CDN, and whose
+    page can be zoomed (folium's viewport meta is replaced)."""
 
     default_js: list[tuple[str, str]] = []  # noqa: RUF012 - set per instance below
     default_css: list[tuple[str, str]] = []  # noqa: RUF012
@@ -178,6 +203,72 @@ class OfficeMap(folium.Map):
         super().__init__(*args, **kwargs)
         self.default_js = assets.js_links(asset_base_url)
         self.default_css = assets.css_links(asset_base_url)
+
+    def render(self, **kwargs: object) -> None:
+        super().render(**kwargs)
+        header = self.get_root().header
+        element = header._children.get(self.get_name())
+        if element is not None:
+            header._children[self.get_name()] = _RawHTML(_FOLIUM_VIEWPORT.sub(VIEWPORT_META, element.render()))
+
+
+# Leaflet's own English strings, marked for the catalogues (the frame's script puts them in place).
+MAP_STRINGS = {
+    "title": N_("Map of the offices"),
+    "zoomIn": N_("Zoom in"),
+    "zoomOut": N_("Zoom out"),
+    "layers": N_("Layers"),
+    "leaflet": N_("A JavaScript library for interactive maps"),
+}
+
+
+class MapAccessibility(MacroElement):
+    """The map frame in the page's language: ``<html lang dir>``, a main landmark with a (visually
+    hidden) h1, and Leaflet's zoom, layer and attribution titles translated."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, t) {
+            var root = document.documentElement;
+            root.setAttribute("lang", t.lang);
+            root.setAttribute("dir", t.dir);
+            var box = map.getContainer();
+            box.setAttribute("role", "main");
+            if (!box.querySelector(".gs-map-title")) {
+                var h1 = document.createElement("h1");
+                h1.className = "gs-map-title";
+                h1.textContent = t.title;
+                box.insertBefore(h1, box.firstChild);
+            }
+            function name(selector, text) {
+                box.querySelectorAll(selector).forEach(function (a) {
+                    a.setAttribute("title", text);
+                    a.setAttribute("aria-label", text);
+                });
+            }
+            name(".leaflet-control-zoom-in", t.zoomIn);
+            name(".leaflet-control-zoom-out", t.zoomOut);
+            name(".leaflet-control-layers-toggle", t.layers);
+            var credit = map.attributionControl;
+            if (credit && typeof credit.options.prefix === "string") {
+                credit.setPrefix(credit.options.prefix.replace(
+                    'title="A JavaScript library for interactive maps"', 'title="' + t.leafletAttr + '"'));
+            }
+        })({{ this._parent.get_name() }}, {{ this.texts_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self._name = "MapAccessibility"
+        translate = i18n.translations(lang).gettext
+        texts = {key: translate(message) for key, message in MAP_STRINGS.items()}
+        texts["leafletAttr"] = html.escape(texts.pop("leaflet"), quote=True)
+        texts["lang"] = lang
+        texts["dir"] = "rtl" if i18n.is_rtl(lang) else "ltr"
+        self.texts_json = js_json(texts)
 
 
 class OfflineBasemap(Layer):
@@ -243,6 +334,7 @@ def build_base_map(options: MapOptions | None = None) -> OfficeMap:
                 max_zoom=max_zoom,
             ).add_to(fmap)
         folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
+    MapAccessibility(options.lang or i18n.language()).add_to(fmap)  # last: it names the controls
     return fmap
 
 

@@ -18,7 +18,7 @@ from i18n import N_, _
 # Labels of the facts in data/organisation.json, marked for the catalogues.
 FACT_LABELS = (N_("Role"), N_("Secretary General"), N_("Staff"), N_("Working languages"), N_("Global presence"))
 
-page = start_page()
+page = start_page(title=N_("About"))
 organisation = load_organisation(i18n.language())
 
 

@@ -1,10 +1,20 @@
-"""The office directory: a sortable, searchable table of the offices shown, and downloads."""
+"""The office directory: a sortable table of the offices shown, one search that filters it, and
+downloads.
 
+The search box here is the shared search (``q``, the sidebar's and the share link's): the sidebar's
+copy is hidden on this page so there is one. The table's own toolbar search (which only
+highlights) is hidden. On a phone (narrow screens) a compact table shows name, type and city;
+choosing a row shows the office's details either way.
+"""
+
+import json
+from dataclasses import replace
 from datetime import date
 from functools import partial
 
 import pandas as pd
 import streamlit as st
+from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 
 import i18n
 from dashboard import data
@@ -13,13 +23,65 @@ from dashboard.mapview import map_options, office_map
 from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
 from geo import exports
-from i18n import _
+from i18n import N_, _
 
-page = start_page()
-shown = page.shown.sort_values(["name"])
+COMPACT_MAX_WIDTH = 640  # px: below this the compact table (name, type, city) is shown
+SEARCH_KEY = "directory_q"
+
+
+def timezone_name(zone: object, lang: str | None = None) -> str:
+    """The time zone as people say it, in the language (CLDR via Babel): its generic metazone name
+    ("Central European Time"), else its standard one ("West Africa Time", "East Africa Time"), else
+    the place ("Singapore Time"). Unknown ids are shown as they are; blanks stay blank."""
+    if not isinstance(zone, str) or not zone.strip():
+        return ""
+    loc = i18n.locale(lang)
+    try:
+        tz = get_timezone(zone.strip())
+        place = get_timezone_location(tz, locale=loc)
+        for variant in ("generic", "standard"):
+            name = get_timezone_name(tz, width="long", locale=loc, zone_variant=variant)
+            if name and name != place:
+                return name
+        return place
+    except (LookupError, ValueError):
+        return zone
+
+
+def copy_search() -> None:
+    """The page's search box writes the shared search (the sidebar's key, and the share link's)."""
+    st.session_state["q"] = st.session_state.get(SEARCH_KEY, "")
+
+
+page = start_page(title=N_("Directory"))
 state = st.session_state
+shown = page.shown.sort_values(["name"])
 
 st.subheader(_("Office directory"))
+# Hide the sidebar's copy of the search (this page has its own, the same filter) and the table
+# toolbar's search, which highlights cells instead of filtering rows. Compact or full table by width.
+toolbar_search = ", ".join(
+    f'[data-testid="stElementToolbar"] [aria-label={json.dumps(label)}]'
+    for label in dict.fromkeys(("Search", _("Search")))
+)
+st.html(
+    "<style>"
+    '[data-testid="stSidebar"] .st-key-q { display: none; }'
+    f"{toolbar_search} {{ display: none; }}"
+    f"@media (max-width: {COMPACT_MAX_WIDTH}px) {{ .st-key-directory_full {{ display: none; }} }}"
+    f"@media (min-width: {COMPACT_MAX_WIDTH + 1}px) {{ .st-key-directory_compact {{ display: none; }} }}"
+    "</style>"
+)
+if state.get(SEARCH_KEY) != state.get("q", ""):
+    state[SEARCH_KEY] = state.get("q", "")
+st.text_input(
+    _("Search the directory"),
+    key=SEARCH_KEY,
+    placeholder=_("Name, city or country"),
+    max_chars=200,
+    on_change=copy_search,
+    help=_("Filters the table, the map and the downloads; the sidebar's filters apply too."),
+)
 st.markdown(data.count_line(len(shown)))
 
 COLUMNS = {
@@ -32,6 +94,14 @@ COLUMNS = {
     "opened": _("Opened"),
     "timezone": _("Time zone"),
 }
+COMPACT = ("name", "type", "city")
+# Column widths in px: the compact table fits a phone (about 360 px with the row chooser, text
+# wrapped); the full one keeps the first three columns readable on a laptop.
+WIDTHS = {"name": 360, "type": 210, "city": 110, "country": 130, "region": 110, "partner": 110,
+          "opened": 100, "timezone": 240}
+COMPACT_WIDTHS = {"name": 130, "type": 104, "city": 90}
+NOT_KNOWN = _("not known")
+lang = i18n.language()
 table = pd.DataFrame(
     {
         "name": shown["name"],
@@ -40,26 +110,39 @@ table = pd.DataFrame(
         "country": shown["country"],
         "region": [region_label(r) for r in shown["region"]],
         "partner": shown["partner"],
-        "opened": ["" if pd.isna(v) else str(int(v)) for v in shown["opened"]],
-        "timezone": shown["timezone"],
+        # The table sorts on the text: a blank cell would sort before every year (Streamlit compares
+        # it as the smallest value), a word sorts after the digits, so unknown years come last.
+        "opened": [NOT_KNOWN if pd.isna(v) else str(int(v)) for v in shown["opened"]],
+        "timezone": [timezone_name(z, lang) for z in shown["timezone"]],
     }
 ).reset_index(drop=True)
+
+
+def column_config(compact: bool) -> dict:
+    widths = COMPACT_WIDTHS if compact else WIDTHS
+    return {key: st.column_config.TextColumn(label, width=widths.get(key)) for key, label in COLUMNS.items()}
+
 
 if shown.empty:
     st.info(_("No office matches these filters. Tick more office types, choose other regions or clear the search."),
             icon="🔎")
 else:
     st.caption(_("Click a column header to sort; choose a row to see the office on the map."))
-    selection = st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key="directory_table",
-        column_config={key: st.column_config.TextColumn(label) for key, label in COLUMNS.items()},
-    )
-    rows = selection.selection.rows if selection else []
+    rows: list[int] = []
+    for variant, compact in (("directory_full", False), ("directory_compact", True)):
+        with st.container(key=variant):
+            selection = st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                on_select="rerun",
+                selection_mode="single-row",
+                key="directory_table" if not compact else "directory_table_compact",
+                column_order=COMPACT if compact else list(COLUMNS),
+                column_config=column_config(compact),
+                row_height=96 if compact else None,  # > 4rem: Streamlit wraps text
+            )
+        rows = rows or (selection.selection.rows if selection else [])
     if rows:
         state["office"] = shown.iloc[rows[0]]["id"]
     chosen = state.get("office")
@@ -76,7 +159,7 @@ today = date.today()
 # What is shown, in the language shown; the English originals (*_en) are not exported.
 export_rows = shown[[c for c in shown.columns if not c.endswith("_en")]]
 type_labels = translated_type_labels()
-options = map_options()
+options = replace(map_options(), lang=i18n.language())  # the offline map's language
 sheet_args = {
     "title": _("INTERPOL General Secretariat: offices worldwide"),
     "type_labels": type_labels,
