@@ -84,7 +84,7 @@ def _die_with_parent() -> None:
 
 def render_site(listen: str, upstreams: list[str]) -> str:
     """The template with its two placeholders filled; nginx's own $variables are left as they are."""
-    servers = "\n    ".join(f"server {address} max_fails=1 fail_timeout=10s;" for address in upstreams)
+    servers = "\n    ".join(f"server {address} max_fails=2 fail_timeout=10s;" for address in upstreams)
     return string.Template(TEMPLATE.read_text(encoding="utf-8")).safe_substitute(
         LISTEN_PORT=listen, UPSTREAM_SERVERS=servers
     )

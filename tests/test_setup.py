@@ -206,7 +206,7 @@ def test_nginx_accepts_the_configuration_of_run_serve(tmp_path):
     assert done.returncode == 0, done.stderr
     site = (tmp_path / "replicas.conf").read_text()
     assert "${" not in site
-    assert "server 127.0.0.1:18502 max_fails=1" in site
+    assert "server 127.0.0.1:18502 max_fails=2" in site
     assert "hash $gs_replica_key consistent;" in site  # sticky sessions
     assert "proxy_set_header Upgrade $http_upgrade;" in site  # websockets
     assert re.search(r"location /_stcore/stream \{[^}]*proxy_read_timeout 1d;", site)

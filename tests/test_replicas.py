@@ -1,0 +1,299 @@
+"""More than one server: ``./run serve``'s topology (deploy/serve.py) with 2 replicas behind nginx.
+
+20 browser sessions at once (async Playwright, one Chromium, as in tests/test_load.py, whose helpers
+this reuses) open the map through the balancer; every map is drawn with every office. Each session
+makes a filter change. Then one replica is killed (SIGKILL, as a crash): the sessions on the other
+one make another change without noticing anything, the killed replica's sessions reload and come
+back on the survivor with their filters (the share link in the address bar) and make another
+change there. /_stcore/health answers through the balancer before, during and after. SIGTERM to
+serve stops nginx and every replica.
+
+Round trips (p50/p95), first-map and reload times, errors, and what the killed replica's users saw
+are printed and written to test-artifacts/replicas.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import ARTIFACTS, CHROMIUM, IGNORED_CONSOLE, MAP_FRAME, ROOT, _bad_response, free_port
+from tests.test_load import (
+    DRAWN_JS,
+    FILTER_ACTIONS,
+    LOAD_CHROMIUM_ARGS,
+    START_SPACING_S,
+    TYPE_LABELS,
+    VIEWPORT,
+    expected_counts,
+    summary,
+)
+
+pytestmark = [pytest.mark.load, pytest.mark.browser, pytest.mark.slow]
+
+REPLICAS = 2
+SESSIONS = int(os.environ.get("REPLICA_SESSIONS", "20"))
+ACTIONS_BEFORE_KILL = 1  # filter changes before the kill; one more after it
+ACTION_TIMEOUT_MS = 90_000
+FIRST_MAP_TIMEOUT_MS = 150_000
+BUDGET_S = float(os.environ.get("REPLICA_BUDGET_S", "240"))
+START_TIMEOUT_S = 120
+
+
+@dataclass
+class Session:
+    index: int
+    replica: str = ""  # host:port that served the page, from nginx's X-Replica header
+    replica_after: str = ""  # the same after the reload (killed replica's sessions only)
+    load_ms: float = 0.0
+    reload_ms: float = 0.0
+    action_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # failures: must stay empty
+    outage: list[str] = field(default_factory=list)  # what a killed replica's user saw before reloading
+    in_outage: bool = False
+    done: str = ""  # "", "before", "after"
+
+    def note(self, message: str) -> None:
+        (self.outage if self.in_outage else self.errors).append(message)
+
+
+@dataclass
+class Serve:
+    process: subprocess.Popen
+    run_dir: Path
+    url: str
+    nginx_pid: int
+    replicas: dict[str, int]  # "127.0.0.1:port" -> pid
+
+    def stderr(self) -> str:
+        return (self.run_dir / "serve.stderr").read_text(errors="replace")
+
+
+def health(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as answer:
+        return answer.status, answer.read().decode()
+
+
+def start_serve(run_dir: Path) -> Serve:
+    port = free_port()
+    stderr = (run_dir / "serve.stderr").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deploy.serve", "--replicas", str(REPLICAS), "--port", str(port),
+         "--run-dir", str(run_dir)],
+        cwd=ROOT, stdout=stderr, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    state_file = run_dir / "serve.json"
+    while not state_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"./run serve did not start:\n{(run_dir / 'serve.stderr').read_text()}")
+        time.sleep(0.25)
+    state = json.loads(state_file.read_text())
+    replicas = {r["url"].removeprefix("http://"): r["pid"] for r in state["replicas"]}
+    return Serve(process, run_dir, state["url"], state["nginx_pid"], replicas)
+
+
+async def open_session(browser, session: Session):
+    context = await browser.new_context(viewport=VIEWPORT, locale="en-US", reduced_motion="reduce")
+
+    async def route(route_, request):
+        if request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+            await route_.continue_()
+        else:
+            session.errors.append(f"blocked external request {request.url}")
+            await route_.abort()
+
+    await context.route("**/*", route)
+    page = await context.new_page()
+    page.on("pageerror", lambda err: session.note(f"page error: {err}"))
+    page.on("console", lambda msg: session.note(f"console: {msg.text}")
+            if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE) else None)
+    page.on("requestfailed", lambda req: session.note(f"failed request {req.url} {req.failure}"))
+    page.on("response", lambda res: session.note(f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
+    page.on("dialog", lambda dialog: session.note(f"dialog {dialog.message}"))
+    return context, page
+
+
+async def wait_drawn(page, n: int, timeout: float = ACTION_TIMEOUT_MS) -> None:
+    """The page says n offices and the map drew them (tests/test_load.py's check), markers included."""
+    await page.wait_for_function(DRAWN_JS, arg=[MAP_FRAME, n], timeout=timeout, polling=100)
+    frame = page.frame_locator(MAP_FRAME)
+    if n:
+        await frame.locator(".office-marker, .office-cluster").first.wait_for(timeout=timeout)
+
+
+async def filter_action(page, index: int, expected: int) -> float:
+    kind, argument = FILTER_ACTIONS[index]
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    start = time.perf_counter()
+    if kind == "search":
+        search = sidebar.get_by_role("textbox", name="Search")
+        await search.fill(argument)
+        await search.press("Enter")
+    else:
+        await sidebar.get_by_text(re.compile(rf"{re.escape(TYPE_LABELS[argument])} \(\d+\)")).click()
+    await wait_drawn(page, expected)
+    return (time.perf_counter() - start) * 1000
+
+
+async def run_session(browser, url: str, session: Session, counts: list[int], killed: asyncio.Event,
+                      victim: dict[str, str]) -> None:
+    await asyncio.sleep(session.index * START_SPACING_S)
+    context, page = await open_session(browser, session)
+    step = "first map"
+    try:
+        start = time.perf_counter()
+        response = await page.goto(url + "/", timeout=FIRST_MAP_TIMEOUT_MS)
+        session.replica = response.headers.get("x-replica", "?")
+        await wait_drawn(page, 14, FIRST_MAP_TIMEOUT_MS)
+        assert await page.frame_locator(MAP_FRAME).locator(".office-marker").count() > 0
+        session.load_ms = (time.perf_counter() - start) * 1000
+        for index in range(ACTIONS_BEFORE_KILL):
+            step = f"action {index + 1}"
+            session.action_ms.append(await filter_action(page, index, counts[index]))
+        session.done = "before"
+        await killed.wait()
+        if session.replica == victim["address"]:
+            step = "reload after the kill"
+            start = time.perf_counter()
+            response = await page.reload(timeout=FIRST_MAP_TIMEOUT_MS)
+            session.replica_after = response.headers.get("x-replica", "?")
+            # The filters come back from the share link in the address bar.
+            await wait_drawn(page, counts[ACTIONS_BEFORE_KILL - 1], FIRST_MAP_TIMEOUT_MS)
+            session.reload_ms = (time.perf_counter() - start) * 1000
+            session.in_outage = False
+        step = "action after the kill"
+        session.action_ms.append(
+            await filter_action(page, ACTIONS_BEFORE_KILL, counts[ACTIONS_BEFORE_KILL]))
+        session.done = "after"
+    except Exception as err:
+        session.errors.append(f"{step}: {type(err).__name__}: {str(err).splitlines()[0]}")
+    finally:
+        await context.close()
+
+
+async def run_all(serve: Serve, sessions: list[Session], counts: list[int], report: dict) -> None:
+    from playwright.async_api import async_playwright
+
+    killed = asyncio.Event()
+    victim: dict[str, str] = {}
+
+    async def kill_when_ready() -> None:
+        while any(not s.done and not s.errors for s in sessions):
+            await asyncio.sleep(0.2)
+        served = {address: sum(s.replica == address for s in sessions) for address in serve.replicas}
+        report["sessions_per_replica_before_kill"] = served
+        victim["address"] = max(served, key=served.get)  # the busier one: more users to move
+        for session in sessions:
+            if session.replica == victim["address"]:
+                session.in_outage = True
+        os.kill(serve.replicas[victim["address"]], signal.SIGKILL)
+        report["killed_replica"] = victim["address"]
+        report["killed_at_s"] = round(time.perf_counter() - report["t0"], 1)
+        await asyncio.sleep(0.5)
+        report["health_after_kill"] = await asyncio.to_thread(health, serve.url)
+        killed.set()
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LOAD_CHROMIUM_ARGS)
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(kill_when_ready(),
+                               *(run_session(browser, serve.url, s, counts, killed, victim) for s in sessions)),
+                timeout=BUDGET_S,
+            )
+        finally:
+            await browser.close()
+
+
+def test_two_replicas_behind_nginx_twenty_sessions_and_one_replica_killed(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (./run test does)")
+    counts = expected_counts()
+    started = time.perf_counter()
+    serve = start_serve(tmp_path)
+    sessions = [Session(i) for i in range(SESSIONS)]
+    report: dict = {"t0": time.perf_counter()}
+    timed_out = False
+    try:
+        report["health_before"] = health(serve.url)
+        outcome: list[BaseException] = []
+
+        def in_thread() -> None:  # the sync Playwright of other tests keeps a loop in the main thread
+            try:
+                asyncio.run(run_all(serve, sessions, counts, report))
+            except BaseException as err:
+                outcome.append(err)
+
+        worker = threading.Thread(target=in_thread, name="replica-sessions")
+        worker.start()
+        worker.join()
+        if outcome and isinstance(outcome[0], TimeoutError):
+            timed_out = True
+        elif outcome:
+            raise outcome[0]
+        report["health_after"] = health(serve.url)
+    finally:
+        serve.process.send_signal(signal.SIGTERM)  # as Ctrl+C: everything stops
+        try:
+            serve.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            serve.process.kill()
+        survivors = [pid for pid in (serve.nginx_pid, *serve.replicas.values()) if psutil.pid_exists(pid)
+                     and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    killed = report.get("killed_replica", "")
+    moved = [s for s in sessions if s.replica == killed]
+    stayed = [s for s in sessions if s.replica and s.replica != killed]
+    report.pop("t0")
+    report.update({
+        "sessions": SESSIONS,
+        "replicas": REPLICAS,
+        "actions_done": sum(len(s.action_ms) for s in sessions),
+        "round_trip_ms": summary([ms for s in sessions for ms in s.action_ms]),
+        "first_map_ms": summary([s.load_ms for s in sessions if s.load_ms]),
+        "reload_on_survivor_ms": summary([s.reload_ms for s in moved if s.reload_ms]),
+        "killed_replica_sessions": len(moved),
+        "killed_replica_sessions_back_on": sorted({s.replica_after for s in moved}),
+        "other_replica_sessions_working_after_kill": sum(s.done == "after" for s in stayed),
+        "outage_events_seen_by_moved_sessions": sum(len(s.outage) for s in moved),
+        "outage_event_examples": sorted({re.sub(r"\d+", "N", e)[:120] for s in moved for e in s.outage})[:6],
+        "errors": {s.index: s.errors for s in sessions if s.errors},
+        "serve_reported": [line for line in serve.stderr().splitlines() if "exited" in line],
+        "processes_left_after_sigterm": survivors,
+        "serve_exit_code": serve.process.returncode,
+        "duration_s": round(time.perf_counter() - started, 1),
+        "timed_out": timed_out,
+        "load_average_at_end": round(os.getloadavg()[0], 1),
+    })
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "replicas.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print("\nreplicas:", json.dumps(report, indent=2))
+
+    assert not timed_out, f"the sessions did not finish within {BUDGET_S} s"
+    assert report["health_before"] == (200, "ok")
+    assert report["health_after_kill"] == (200, "ok")
+    assert report["health_after"] == (200, "ok")
+    assert not report["errors"], report["errors"]
+    assert set(report["sessions_per_replica_before_kill"]) == set(serve.replicas)
+    assert all(report["sessions_per_replica_before_kill"].values()), "sticky hashing used one replica only"
+    assert moved and stayed
+    survivor = next(address for address in serve.replicas if address != killed)
+    assert all(s.done == "after" for s in sessions)
+    assert all(s.replica_after.split(",")[-1].strip() == survivor for s in moved), report
+    assert any(f"{killed}" in line for line in report["serve_reported"]), serve.stderr()
+    assert not survivors, f"processes still running after SIGTERM: {survivors}"
+    assert serve.process.returncode == 0, serve.stderr()
