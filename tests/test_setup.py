@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -230,3 +231,44 @@ def test_nginx_accepts_the_template_as_compose_fills_it(tmp_path):
     conf.write_text(MAIN_CONF.format(run=tmp_path))
     done = nginx_test(conf)
     assert done.returncode == 0, done.stderr
+
+
+# --- ./run serve: Ctrl+C ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="Debian's nginx is missing: ./run test installs it")
+def test_serve_stops_nginx_and_every_replica_on_ctrl_c(tmp_path):
+    import psutil
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deploy.serve", "--replicas", "1", "--port", str(port), "--run-dir", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "serve.json").exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.25)
+        state = json.loads((tmp_path / "serve.json").read_text())
+        pids = [state["nginx_pid"], *(r["pid"] for r in state["replicas"])]
+        import urllib.request
+
+        with urllib.request.urlopen(f"{state['url']}/_stcore/health", timeout=10) as answer:
+            assert answer.read() == b"ok"
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "stopping nginx and 1 replicas" in output
+    left = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not left, output
+
+
+def test_serve_refuses_zero_replicas():
+    done = subprocess.run([sys.executable, "-m", "deploy.serve", "--replicas", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2 and "--replicas must be at least 1" in done.stderr
