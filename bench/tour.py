@@ -115,6 +115,7 @@ class LanguageResult:
     errors: list[str] = field(default_factory=list)  # a tour that could not run
     page_errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)  # 1-minute load average when each tour started
 
     # --- statistics ---------------------------------------------------------------------------
     def values(self, key: str) -> list[float]:
@@ -165,7 +166,8 @@ class LanguageResult:
             "frames": self.frames, "grey_frames": self.grey_frames, "min_opacity": self.min_opacity,
             "grey_examples": self.grey_examples[:20], "fast_presses": self.fast,
             "goal_misses": self.goal_misses(reference_ms), "errors": self.errors,
-            "page_errors": self.page_errors[:20], "blocked_requests": self.blocked[:20], "steps": self.steps,
+            "page_errors": self.page_errors[:20], "blocked_requests": self.blocked[:20],
+            "load_average_1min_at_each_tour": self.loads, "steps": self.steps,
         }
 
 
@@ -259,12 +261,14 @@ def markdown(results: list[LanguageResult], reference: list[float] | str, info: 
     if notes:
         lines += ["", "Notes:", "", *notes]
     packages = ", ".join(f"{k} {v}" for k, v in info.get("packages", {}).items())
+    loads = [x for r in results for x in r.loads]
+    during = f"; 1-minute load average when each tour started {min(loads):.1f}–{max(loads):.1f}" if loads else ""
     lines += [
         "",
         "Machine:",
         "",
         f"- {info.get('cpu', '?')}, {info.get('cores_logical', '?')} logical cores; load average at start "
-        f"{info.get('load_average_at_start', '?')}, at end {info.get('load_average_at_end', '?')}",
+        f"{info.get('load_average_at_start', '?')}, at end {info.get('load_average_at_end', '?')}{during}",
         f"- {info.get('os', '?')}; Python {info.get('python', '?')}; {info.get('chromium', '?')}",
         f"- {packages}",
         f"- code: {settings.get('code', '')}; bench/ at git {info.get('git', '')}; {info.get('date', '')}; "
@@ -727,7 +731,8 @@ def measure(chromium: br.Browser, args: argparse.Namespace, apps: list[tuple[str
                     if not result.errors:
                         result.errors.append(server)
                 else:
-                    log(f"{label} {lang}: tour {run + 1} of {args.runs}")
+                    result.loads.append(round(os.getloadavg()[0], 2))
+                    log(f"{label} {lang}: tour {run + 1} of {args.runs} (load average {result.loads[-1]:.1f})")
                     one_tour(chromium, tour_url(server, lang), lang, result, run, total,
                              check_fast=not args.no_fast)
                 # The reference's round trips spread over the run, between the tours.
