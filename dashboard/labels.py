@@ -21,9 +21,9 @@ REGION_LABELS: dict[str, str] = {
 PRECISION_LABELS: dict[str, str] = {"building": N_("building"), "city": N_("city")}
 LAYER_NAMES: dict[str, str] = {
     "offline": N_("Country outlines (offline)"),
-    "osm": N_("OpenStreetMap (online)"),
-    "light": N_("Light (online)"),
-    "dark": N_("Dark (online)"),
+    "osm": N_("OpenStreetMap (needs a network)"),
+    "light": N_("Light map (needs a network)"),
+    "dark": N_("Dark map (needs a network)"),
 }
 
 

@@ -140,10 +140,10 @@ class PageWatch:
         assert not self.dialogs, f"dialogs opened: {self.dialogs}"
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page with no internet: every request that is not to 127.0.0.1 is aborted and counted."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+def new_watched_page(browser, viewport: dict | None = None, locale: str = "en-US"):
+    """A fresh page (and its context) with no internet: every request that is not to 127.0.0.1 is
+    aborted and counted. ``page.watch`` collects JavaScript errors, failed requests and dialogs."""
+    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}, locale=locale)
     watch = PageWatch()
 
     def route(route_, request):
@@ -171,8 +171,30 @@ def page(browser):
 
     pg.on("dialog", on_dialog)
     pg.watch = watch
+    return pg
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh 1400x1000 page with no internet (see :func:`new_watched_page`)."""
+    pg = new_watched_page(browser)
     yield pg
-    context.close()
+    pg.context.close()
+
+
+@pytest.fixture
+def page_factory(browser):
+    """Pages of other sizes and locales: ``page_factory({"width": 1280, "height": 720}, "ar")``."""
+    opened = []
+
+    def make(viewport: dict | None = None, locale: str = "en-US"):
+        pg = new_watched_page(browser, viewport, locale)
+        opened.append(pg)
+        return pg
+
+    yield make
+    for pg in opened:
+        pg.context.close()
 
 
 def wait_for_map(pg, min_height: int = 100, timeout: float = 30_000):

@@ -28,6 +28,13 @@
   var doc = document;
   var T = null;  // the one tour of this frame
 
+  // The last things the tour did, for tests and for whoever debugs a projector: [what, ms, zoom].
+  var log = window.__tourLog = [];
+  function note(what) {
+    log.push([what, Math.round(performance.now()), T && T.map ? T.map.getZoom() : null]);
+    if (log.length > 60) { log.shift(); }
+  }
+
   function el(tag, className, attrs) {
     var node = doc.createElement(tag);
     if (className) { node.className = className; }
@@ -104,6 +111,9 @@
     };
     window.__tour = T;
     T.go = go;
+    T.settled = function () {  // for tests and benchmarks: still, and the labels fit the view
+      return !T.flying && !T.map._animatingZoom && T.placedFor === viewKey();
+    };
 
     prev.addEventListener("click", function () { go(T.step - 1); });
     next.addEventListener("click", function () { go(T.step + 1); });
@@ -130,7 +140,8 @@
     map.keyboard.disable();  // the arrow keys step the tour; they do not pan
     map.options.zoomSnap = 0.25;
     map.on("zoomend", function () { declutter(); });
-    map.on("movestart", function () { T.flying = true; T.labels.style.visibility = "hidden"; });
+    map.on("movestart", function () { note("movestart"); T.flying = true; T.labels.style.visibility = "hidden"; });
+    map.on("viewreset", function () { note("viewreset"); });
     map.on("moveend", function () { T.flying = false; placeLabels(); });
     // The frame and the map's box change size without the window doing so (the page's CSS, full
     // screen, a phone turned): Leaflet only watches the window, so watch the box itself.
@@ -138,11 +149,13 @@
       new ResizeObserver(function () { refit(); }).observe(mapDiv);
     }
     watchBasemaps(map);
+    watchLabels();
   }
 
   // --- rendering the data the server sent --------------------------------------------------------
 
   function render(map, group, data) {
+    note("render");
     if (!T) { setUp(map); }
     if (!map.hasLayer(group)) { group.addTo(map); }  // so the markers have elements to style now
     var keepId = T.data && T.data.steps[T.step] ? T.data.steps[T.step].id : undefined;
@@ -212,6 +225,8 @@
     T.card.setAttribute("data-step", String(step));
     if (s.id) { T.card.setAttribute("data-office-id", s.id); } else { T.card.removeAttribute("data-office-id"); }
     T.card.innerHTML = s.card;
+    T.panel.classList.toggle("is-overview", !s.id);  // the legend counts offices at the overview only
+    T.card.scrollTop = 0;
     fillLocalTime(s);
     T.stepLabel.innerHTML = s.label;
     T.prev.disabled = step === 0;
@@ -238,6 +253,7 @@
 
   function refit() {
     if (!T || !T.data) { return; }
+    note("refit");
     T.map.invalidateSize({animate: false, pan: false});
     T.map.stop();
     T.flying = false;
@@ -387,6 +403,7 @@
   // --- markers that would sit on each other: moved apart, with a leader line ------------------------
 
   function declutter() {
+    note("declutter");
     if (!T || !T.offices.length || !T.map._loaded) { return; }
     var map = T.map;
     var current = T.data.steps[T.step];
@@ -456,6 +473,7 @@
   }
 
   function placeLabels() {
+    note(T && T.flying ? "place-skipped" : "place");
     if (!T || !T.data || T.flying) { return; }
     var map = T.map;
     var size = map.getSize();
@@ -508,7 +526,23 @@
       label.style.top = at.y + "px";
       avoid.push(spot);
     });
+    T.placedFor = viewKey();
     T.labels.style.visibility = "visible";
+  }
+
+  // What the labels were placed for: zoom, pixel origin, pane offset, size and marker offsets.
+  // Leaflet can move the view without the events placeLabels listens to (a window resize it
+  // debounces, a zoom transition ending late); a light watch re-places the labels then.
+  function viewKey() {
+    var map = T.map, origin = map.getPixelOrigin(), pane = map.containerPointToLayerPoint([0, 0]), size = map.getSize();
+    var offsets = T.offices.map(function (o) { return (o.dx || 0) + "," + (o.dy || 0); }).join(";");
+    return [map.getZoom(), origin.x, origin.y, pane.x, pane.y, size.x, size.y, T.step, offsets].join("|");
+  }
+
+  function watchLabels() {
+    setInterval(function () {
+      if (T && T.data && !T.flying && !T.map._animatingZoom && T.placedFor !== viewKey()) { placeLabels(); }
+    }, 200);
   }
 
   // --- online basemaps in a room with no network: back to the offline outlines, said once ------------
