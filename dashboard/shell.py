@@ -40,6 +40,9 @@ FONT_CSS = """
 body *:not([data-testid="stIconMaterial"], code, code *, pre, pre *, kbd, samp, .katex, .katex *) {
   font-family: "Source Sans", "Noto Sans Arabic", "Noto Naskh Arabic", sans-serif; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+/* With the sidebar closed (always on a phone), Streamlit's header shows the button that opens it,
+   over the first 60 px of the page: the page starts below it. */
+.stApp:has([data-testid="stExpandSidebarButton"]) [data-testid="stMainBlockContainer"] { padding-top: 4.25rem; }
 /* Streamlit draws captions in text colour at 60 % opacity (#828180 on white: 3.9:1). This grey at
    full opacity has 6.3:1 on white and 5.6:1 on the sidebar's #f0f2f6 (WCAG AA asks 4.5:1). */
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stFileUploaderDropzoneInstructions"] span {

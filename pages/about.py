@@ -36,7 +36,10 @@ def when(iso: str) -> str:
 def link(url: str) -> str:
     if not URL_PATTERN.fullmatch(url):
         return esc(url)
-    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+    # An address reads left to right, also in an Arabic sentence (isolated, so a wrapped address
+    # keeps its order); a long one may break anywhere rather than overflow a phone's width.
+    return (f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer" dir="ltr" class="fact-link">'
+            f"{esc(url)}</a>")
 
 
 st.subheader(_("About the General Secretariat"))
@@ -52,7 +55,8 @@ for fact in organisation.facts:
     )
 st.html(
     "<style>.fact{margin:0 0 18px}.fact h3{margin:0 0 4px;font-size:1.15rem}"
-    ".fact-source,.fact-note{color:#4b5563;font-size:.9rem;margin:2px 0}</style>"
+    ".fact-source,.fact-note{color:#4b5563;font-size:.9rem;margin:2px 0}"
+    ".fact-link{unicode-bidi:isolate;overflow-wrap:anywhere}</style>"
     f'<div class="facts" dir="{direction}">{"".join(items)}</div>'
 )
 

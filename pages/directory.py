@@ -97,7 +97,7 @@ COLUMNS = {
 COMPACT = ("name", "type", "city")
 # Column widths in px: the compact table fits a phone (about 360 px with the row chooser, text
 # wrapped); the full one keeps the first three columns readable on a laptop.
-WIDTHS = {"name": 360, "type": 210, "city": 110, "country": 130, "region": 110, "partner": 110,
+WIDTHS = {"name": 400, "type": 210, "city": 110, "country": 130, "region": 110, "partner": 110,
           "opened": 100, "timezone": 240}
 COMPACT_WIDTHS = {"name": 130, "type": 104, "city": 90}
 NOT_KNOWN = _("not known")
@@ -141,6 +141,9 @@ else:
                 column_order=COMPACT if compact else list(COLUMNS),
                 column_config=column_config(compact),
                 row_height=96 if compact else None,  # > 4rem: Streamlit wraps text
+                # Every row at once up to 15 (Streamlit's default shows 10 and scrolls the rest; on a
+                # phone the page scrolls, not a box inside it).
+                height=min(len(table), 15) * (96 if compact else 35) + 55,
             )
         rows = rows or (selection.selection.rows if selection else [])
     if rows:
