@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+import i18n
 from dashboard.labels import translated_layer_names, translated_type_labels
 from geo import assets
-from geo.mapbuild import MapOptions, build_base_map, build_office_layer, office_id_from_tooltip
-from i18n import _, is_rtl, language
+from geo.mapbuild import (
+    MapOptions,
+    build_base_map,
+    build_office_layer,
+    legend_action_from_tooltip,
+    office_id_from_tooltip,
+)
+from i18n import _, is_rtl, language, ngettext
 
 RETURNED = ["last_object_clicked_tooltip", "last_object_clicked_count"]
+# One count per CLDR plural category (the map picks the category with Intl.PluralRules); the
+# catalogue's plural forms follow CLDR, so these numbers give each category's form.
+PLURAL_SAMPLES = (("zero", 0), ("one", 1), ("two", 2), ("few", 3), ("many", 11), ("other", 100))
+
+
+def cluster_labels() -> dict[str, str]:
+    """A cluster's accessible name, "4 offices: Lyon headquarters, …", in each plural category."""
+    return {
+        category: ngettext("{n} office: {names}", "{n} offices: {names}", n)
+        for category, n in PLURAL_SAMPLES
+    }
 
 
 def map_options(
@@ -21,7 +40,17 @@ def map_options(
     hub: tuple[float, float] | None = None,
     large_text: bool = False,
     selected_zoom: int = 6,
+    *,
+    keep_view: bool = False,
+    legend_actions: bool = False,
+    active_types: tuple[str, ...] | None = None,
+    fill_frame: bool = False,
 ) -> MapOptions:
+    """The map's options in the current language.
+
+    The map page passes ``keep_view``, ``legend_actions``, ``active_types`` and ``fill_frame``
+    (see :class:`geo.mapbuild.MapOptions`); other pages keep the defaults.
+    """
     return MapOptions(
         type_labels=translated_type_labels(),
         legend_title=_("Office types"),
@@ -35,7 +64,25 @@ def map_options(
         basemap_attribution=html.escape(_("Outlines: {source} (public domain)")).format(
             source='<a href="https://www.naturalearthdata.com/">Natural Earth</a>'
         ),
+        lang=language(),
+        keep_view=keep_view,
+        legend_actions=legend_actions,
+        active_types=active_types,
+        fill_frame=fill_frame,
+        # "{type}" is replaced in the map (never str.format: a type label may hold braces).
+        ui_text={"only": _("only"), "only_label": _("Show only: {type}")},
+        cluster_label=cluster_labels(),
+        list_separator=i18n.list_separator(),
     )
+
+
+def _take_click(value: dict | None, seen_key: str) -> str | None:
+    """The clicked tooltip's text when ``value`` reports a click not handled yet, else None."""
+    count = (value or {}).get("last_object_clicked_count")
+    if count and count != st.session_state.get(seen_key):
+        st.session_state[seen_key] = count
+        return (value or {}).get("last_object_clicked_tooltip") or ""
+    return None
 
 
 def office_map(
@@ -44,26 +91,51 @@ def office_map(
     *,
     key: str = "office_map",
     height: int = 560,
+    on_select: Callable[[str], None] | None = None,
+    on_legend: Callable[[str, str], None] | None = None,
 ) -> str | None:
     """Draw the map; return the id of an office the user has just clicked, else None.
 
     The base map depends only on the language, so filtering and selecting never reload the
     iframe: the offices arrive through ``feature_group_to_add``. Only clicks are returned, so
     panning and zooming do not rerun the script.
+
+    With ``on_select`` (an office id) and ``on_legend`` (``"toggle"`` or ``"only"``, an office
+    type), a click is handled in the component's change callback, before the script runs: the
+    page draws the chosen office (or the new filters) in that same run, with no second rerun.
+    A click the callback has handled is not returned again.
     """
+    widget_key = f"{key}-{language()}"
+    seen_key = f"_seen_click_{key}"
+
+    def dispatch(text: str) -> str | None:
+        action = legend_action_from_tooltip(text)
+        if action is not None:
+            if on_legend is not None:
+                on_legend(*action)
+            return None
+        office_id = office_id_from_tooltip(text)
+        if office_id and on_select is not None:
+            on_select(office_id)
+        return office_id
+
+    def changed() -> None:
+        text = _take_click(st.session_state.get(widget_key), seen_key)
+        if text is not None:
+            dispatch(text)
+
     base = build_base_map(options)  # fresh each run: st_folium mutates the map it is given
     layer = build_office_layer(shown, options)
     result = st_folium(
         base,
-        key=f"{key}-{language()}",
+        key=widget_key,
         height=height,
         use_container_width=True,
         returned_objects=RETURNED,
         feature_group_to_add=layer,
+        on_change=changed if (on_select or on_legend) else None,
     )
-    count = (result or {}).get("last_object_clicked_count")
-    seen_key = f"_seen_click_{key}"
-    if count and count != st.session_state.get(seen_key):
-        st.session_state[seen_key] = count
-        return office_id_from_tooltip(result.get("last_object_clicked_tooltip"))
-    return None
+    text = _take_click(result, seen_key)
+    if text is None:
+        return None
+    return dispatch(text)

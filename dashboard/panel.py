@@ -17,13 +17,21 @@ from i18n import _
 
 PANEL_CSS = """
 <style>
-.office-panel { border: 1px solid rgba(49,51,63,.2); border-radius: 8px; padding: 14px 18px; }
-.office-panel h2 { margin: 0 0 4px; font-size: 1.45rem; line-height: 1.3; }
-.office-panel .type { display: flex; align-items: center; gap: 6px; font-weight: 600; margin-bottom: 10px; }
+.office-panel-box { container-type: inline-size; }
+.office-panel { border: 1px solid rgba(49,51,63,.2); border-radius: 8px; padding: 12px 16px; }
+.office-panel h2 { margin: 0 0 4px; padding: 0; font-size: 1.35rem; line-height: 1.3; }
+.office-panel .type { display: flex; align-items: center; gap: 6px; font-weight: 600; margin-bottom: 8px; }
 .office-panel .glyph { font-size: 1.3em; }
-.office-panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
+.office-panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; padding: 0; }
 .office-panel dt { font-weight: 600; color: #4b5563; }
 .office-panel dd { margin: 0; overflow-wrap: anywhere; }
+/* A narrow panel (beside the map, or on a phone): each label above its value. */
+@container (max-width: 460px) {
+  .office-panel { padding: 10px 12px; font-size: .94rem; line-height: 1.4; }
+  .office-panel h2 { font-size: 1.15rem; }
+  .office-panel dl { grid-template-columns: 1fr; gap: 0; }
+  .office-panel dt { margin-top: 5px; font-size: .86rem; }
+}
 .office-panel[dir="rtl"] { text-align: right; }
 @media print { .office-panel { break-inside: avoid; } }
 </style>
@@ -94,10 +102,8 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
         if column in CONTRACT_COLUMNS or column.endswith("_en"):
             continue
         fields.append((esc(column), esc(row.get(column, ""))))
-    unknown = esc(_("not known"))
-    items = "".join(
-        f"<dt>{label}</dt><dd>{value if value else f'<em>{unknown}</em>'}</dd>" for label, value in fields
-    )
+    # Empty fields are left out: the panel shows what is known, never "not known".
+    items = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields if value)
     direction = "rtl" if i18n.is_rtl() else "ltr"
     return (
         f'<section class="office-panel" dir="{direction}" data-office-id="{esc(row.get("id", ""))}">'
@@ -109,4 +115,4 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
 
 
 def show_panel(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) -> None:
-    st.html(PANEL_CSS + panel_html(row, extra_columns))
+    st.html(PANEL_CSS + f'<div class="office-panel-box">{panel_html(row, extra_columns)}</div>')

@@ -28,11 +28,57 @@ def language_chooser() -> None:
     )
 
 
+TYPE_ACTION_KEY = "_type_action"  # a legend click waiting for the type checkboxes: (verb, type)
+SEARCH_PAUSE = "300ms"  # the search applies after this pause in typing (no Enter needed)
+
+SIDEBAR_CSS = """
+<style>
+/* Type rows: the checkbox, and its "only" button at the row's end. */
+[class*="st-key-type_row_"] { align-items: center; }
+[class*="st-key-type_row_"] [data-testid="stCheckbox"] { flex: 1 1 auto; min-width: 0; }
+[class*="st-key-only_"] button { min-height: 0; padding: 0 .55rem; line-height: 1.6; border-radius: 999px; }
+/* Phones: touch targets of at least 44 x 44 px (WCAG 2.5.5). */
+@media (max-width: 640px) {
+  [class*="st-key-type_row_"] label:has(input[type="checkbox"]) { min-height: 44px; align-items: center; }
+  [class*="st-key-only_"] button { min-height: 44px; min-width: 44px; }
+}
+</style>
+"""
+
+
+def only_type(office_type: str) -> None:
+    """Tick ``office_type`` alone (the "only" buttons; runs before the script)."""
+    for key in TYPE_KEYS:
+        st.session_state[type_widget_key(key)] = key == office_type
+
+
+def queue_type_action(verb: str, office_type: str) -> None:
+    """A legend choice ("toggle" or "only"); the type checkboxes take it before they are drawn."""
+    st.session_state[TYPE_ACTION_KEY] = (verb, office_type)
+
+
+def apply_type_action() -> None:
+    action = st.session_state.pop(TYPE_ACTION_KEY, None)
+    if not action:
+        return
+    verb, office_type = action
+    if office_type not in TYPE_KEYS:
+        return
+    if verb == "only":
+        only_type(office_type)
+    elif verb == "toggle":
+        key = type_widget_key(office_type)
+        st.session_state[key] = not st.session_state.get(key, True)
+
+
 def filter_controls(offices) -> Filters:
-    """Type checkboxes (each with its count under the other filters), region and search."""
+    """Type checkboxes (each with its count under the other filters and an "only" button), region
+    and search (applied as the user types, after a short pause)."""
+    apply_type_action()
     sidebar = st.sidebar
+    sidebar.html(SIDEBAR_CSS)
     sidebar.text_input(
-        _("Search"), key="q", placeholder=_("Name, city or country"), max_chars=200
+        _("Search"), key="q", placeholder=_("Name, city or country"), max_chars=200, live=SEARCH_PAUSE
     )
     sidebar.multiselect(
         _("Region"),
@@ -51,11 +97,26 @@ def filter_controls(offices) -> Filters:
     )
     counts = facet["office_type"].value_counts()
     sidebar.markdown(f"**{_('Office type')}**")
-    for office_type in TYPE_KEYS:
-        sidebar.checkbox(
-            f"{type_glyph(office_type)} {type_label(office_type)} ({i18n.number(int(counts.get(office_type, 0)))})",
-            key=type_widget_key(office_type),
-        )
+    with sidebar.container(key="type_filters", gap=None):
+        for office_type in TYPE_KEYS:
+            label = type_label(office_type)
+            row = st.container(
+                horizontal=True, key=f"type_row_{office_type}", vertical_alignment="center", gap="small",
+                wrap=False,
+            )
+            row.checkbox(
+                f"{type_glyph(office_type)} {label} ({i18n.number(int(counts.get(office_type, 0)))})",
+                key=type_widget_key(office_type),
+                width="stretch",
+            )
+            row.button(
+                _("only"),
+                key=f"only_{office_type}",
+                on_click=only_type,
+                args=(office_type,),
+                help=_("Show only: {type}").replace("{type}", label),
+                type="tertiary",
+            )
     return current_filters()
 
 

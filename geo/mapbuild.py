@@ -21,7 +21,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import folium
 import pandas as pd
@@ -87,6 +87,16 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+# Words the map itself shows (English defaults; the app passes them translated).
+UI_TEXT: dict[str, str] = {
+    "only": "only",
+    "only_label": "Show only: {type}",
+}
+CLUSTER_LABEL: dict[str, str] = {"one": "{n} office: {names}", "other": "{n} offices: {names}"}
+LEGEND_ACTION = "legend:"  # a legend click's "tooltip": LEGEND_ACTION + "toggle:<type>" or "only:<type>"
+LEGEND_VERBS = ("toggle", "only")
+
+
 @dataclass(frozen=True)
 class MapOptions:
     """Everything about the map that is not the office table. Labels arrive translated."""
@@ -98,9 +108,9 @@ class MapOptions:
     layer_names: Mapping[str, str] = field(
         default_factory=lambda: {
             "offline": "Country outlines (offline)",
-            "osm": "OpenStreetMap (online)",
-            "light": "Light (online)",
-            "dark": "Dark (online)",
+            "osm": "OpenStreetMap (needs a network)",
+            "light": "Light map (needs a network)",
+            "dark": "Dark map (needs a network)",
         }
     )
     rtl: bool = False
@@ -114,6 +124,18 @@ class MapOptions:
     large_text: bool = False  # briefing: bigger tooltips and legend
     basemap_attribution: str = BASEMAP_ATTRIBUTION  # HTML; the caller escapes any text it adds
     lang: str | None = None  # the map frame's language; None: the current run's (i18n.language())
+    # The map page: keep the user's view when the offices change; move only when they would leave
+    # it (or the view is still the one the map chose itself), and only as far as a new selection needs.
+    keep_view: bool = False
+    # Legend entries are buttons: one toggles its type, "only" isolates it, and the title folds the
+    # legend away. The choice goes to the server as a click (see :func:`legend_action_from_tooltip`).
+    legend_actions: bool = False
+    active_types: tuple[str, ...] | None = None  # the types ticked in the filters (None: all)
+    ui_text: Mapping[str, str] = field(default_factory=lambda: dict(UI_TEXT))
+    # A cluster's accessible name by CLDR plural category; "{n}" is the count, "{names}" the offices.
+    cluster_label: Mapping[str, str] = field(default_factory=lambda: dict(CLUSTER_LABEL))
+    list_separator: str = ", "
+    fill_frame: bool = False  # the map fills its frame, however the page sizes the frame (map page)
 
 
 # --- marker shapes ---------------------------------------------------------------------------
@@ -148,10 +170,25 @@ MAP_CSS = """
 .gs-map-title { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
   overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
 .leaflet-container { background: #cfe3f1; font-family: "Noto Sans", "Noto Sans Arabic", "DejaVu Sans", sans-serif; }
-.office-marker { background: none; border: none; }
-.office-marker svg { display: block; filter: drop-shadow(0 1px 1.5px rgba(0,0,0,.55)); }
-.office-marker:focus { outline: 3px solid #111; outline-offset: 2px; border-radius: 50%; }
+.office-marker { background: none; border: none; display: flex; align-items: center; justify-content: center; }
+.office-marker svg { display: block; position: relative; filter: drop-shadow(0 1px 1.5px rgba(0,0,0,.55)); }
+.office-marker:focus-visible, .office-cluster:focus-visible { outline: 3px solid #111; outline-offset: 2px; border-radius: 50%; }
 .office-marker.is-selected svg { transform: scale(1.35); filter: drop-shadow(0 0 3px #000); }
+/* The selected office: a ring behind its shape, and its name in a dark label that stays open. */
+.office-marker.is-selected::before { content: ""; position: absolute; left: 50%; top: 50%; width: 46px; height: 46px;
+  transform: translate(-50%, -50%); border-radius: 50%; background: rgba(255,255,255,.7);
+  border: 3px solid #111827; box-shadow: 0 0 0 2px #fff, 0 1px 6px rgba(0,0,0,.45); }
+.leaflet-tooltip.office-tip-selected { background: #111827; color: #fff; border-color: #111827; }
+.leaflet-tooltip-top.office-tip-selected::before { border-top-color: #111827; }
+.leaflet-tooltip.office-tip-selected .office-tip { font-size: 15px; }
+/* The map page: the map fills its frame, and the frame the window (pages/map.py sizes the frame). */
+html.fill-frame, html.fill-frame body { height: 100%; margin: 0; overflow: hidden; }
+html.fill-frame #root, html.fill-frame #parent, html.fill-frame .float-child:first-child { height: 100%; }
+html.fill-frame #map_div { height: 100% !important; }
+/* Phones and touch screens: targets of at least 44 x 44 px (markers keep their drawing inside). */
+.gs-touch .leaflet-bar a, .gs-touch .leaflet-bar a:first-child, .gs-touch .leaflet-bar a:last-child {
+  width: 44px; height: 44px; line-height: 44px; font-size: 22px; }
+.gs-touch .leaflet-control-layers-toggle { width: 44px; height: 44px; }
 .office-tip { font-size: 14px; font-weight: 600; }
 .office-tip[dir="rtl"] { text-align: right; }
 .office-cluster { background: none; border: none; }
@@ -166,6 +203,27 @@ MAP_CSS = """
 .office-legend ul { list-style: none; margin: 0; padding: 0; }
 .office-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .office-legend li.is-empty { opacity: .45; }
+.office-legend .legend-title { margin: 0; }
+.office-legend button { font: inherit; color: inherit; background: none; border: 0; margin: 0; cursor: pointer; }
+.office-legend button:focus-visible { outline: 2px solid #0b4a8b; outline-offset: 1px; border-radius: 4px; }
+.office-legend .legend-toggle { display: flex; align-items: center; gap: 8px; width: 100%; min-height: 28px;
+  padding: 0 2px; font-weight: 700; text-align: start; }
+.office-legend .legend-toggle::after { content: ""; margin-inline-start: auto; width: 7px; height: 7px;
+  border: solid #111827; border-width: 0 2px 2px 0; transform: rotate(45deg); margin-bottom: 3px; }
+.office-legend.is-collapsed .legend-toggle::after { transform: rotate(-135deg); margin: 3px 0 0; }
+.office-legend.is-collapsed ul { display: none; }
+.office-legend li.has-actions { gap: 4px; margin: 1px 0; }
+.office-legend .legend-entry { display: flex; align-items: center; gap: 6px; flex: 1; min-height: 28px;
+  padding: 0 4px; border-radius: 4px; text-align: start; }
+.office-legend .legend-entry:hover { background: #e5edf6; }
+.office-legend .legend-entry[aria-pressed="false"] svg { opacity: .3; }
+.office-legend .legend-entry[aria-pressed="false"] .name { text-decoration: line-through; color: #4b5563; }
+.office-legend .legend-only { min-height: 24px; padding: 0 7px; border: 1px solid #6b7280; border-radius: 12px;
+  font-size: 12px; color: #1f2937; }
+.office-legend .legend-only:hover { background: #e5edf6; }
+.gs-touch .office-legend .legend-toggle, .gs-touch .office-legend .legend-entry,
+.gs-touch .office-legend .legend-only { min-height: 44px; }
+.gs-touch .office-legend .legend-only { min-width: 44px; }
 .office-legend .count { margin-inline-start: auto; padding-inline-start: 10px; font-variant-numeric: tabular-nums; font-weight: 700; }
 .office-legend[dir="rtl"] { text-align: right; }
 .large-text .office-tip { font-size: 22px; }
@@ -352,21 +410,58 @@ class OfficeMarkers(MacroElement):
             var group = {{ this._parent.get_name() }};
             var cfg = {{ this.config_json }};
             var rows = {{ this.rows_json }};
+            // What outlives one office layer (the frame keeps its map while the filters change).
+            var ux = window.__officeUx || (window.__officeUx = {});
+            var box = map.getContainer();
             var plain = function (s) {  // text of an escaped name, for aria-label (never parsed as HTML)
                 return new DOMParser().parseFromString(s, "text/html").documentElement.textContent;
             };
+            var fill = function (template, n, names) {  // split/join: no "$&" patterns from the data
+                return template.split("{n}").join(String(n)).split("{names}").join(names);
+            };
+            var byLng = function (a, b) { return a.getLatLng().lng - b.getLatLng().lng; };
+            var topWidth = function () {
+                try { return window.top.innerWidth; } catch (e) { return window.innerWidth; }
+            };
+            var touch = topWidth() <= 640 || !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+            box.classList.toggle("gs-touch", touch);
+            if (cfg.fill && !document.documentElement.classList.contains("fill-frame")) {
+                document.documentElement.classList.add("fill-frame");
+                map.invalidateSize();
+            }
+            var plural = null;
+            try { plural = new Intl.PluralRules(cfg.lang); } catch (e) { plural = null; }
+            // A DivIcon that carries attributes (office id, accessible name) on its element.
+            var LabelledIcon = L.DivIcon.extend({
+                createIcon: function (old) {
+                    var el = L.DivIcon.prototype.createIcon.call(this, old);
+                    var o = this.options;
+                    if (o.officeId) { el.setAttribute("data-office-id", this.options.officeId); }
+                    if (o.label) { el.setAttribute("aria-label", o.label()); }
+                    if (o.current) { el.setAttribute("aria-current", "true"); } else { el.removeAttribute("aria-current"); }
+                    return el;
+                }
+            });
             var layer = cfg.cluster ? L.markerClusterGroup({
                 chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 40,
                 spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true,
                 iconCreateFunction: function (c) {
                     // The count, and one small shape per office type inside: a cluster never hides
-                    // that it holds, say, the headquarters.
-                    var present = {};
-                    c.getAllChildMarkers().forEach(function (m) { present[m.options.officeType] = true; });
+                    // that it holds, say, the headquarters. Its name lists the offices west to east.
+                    var children = c.getAllChildMarkers(), present = {};
+                    children.forEach(function (m) { present[m.options.officeType] = true; });
                     var glyphs = cfg.types.filter(function (t, i) { return present[i]; })
                         .map(function (t) { return t.mini; }).join("");
-                    return L.divIcon({html: "<div><b>" + c.getChildCount() + "</b><span>" + glyphs + "</span></div>",
-                        className: "office-cluster", iconSize: [48, 48]});
+                    var n = c.getChildCount();
+                    return new LabelledIcon({html: "<div><b>" + n + "</b><span>" + glyphs + "</span></div>",
+                        className: "office-cluster", iconSize: [48, 48],
+                        label: function () {
+                            var sorted = children.slice().sort(byLng);
+                            var names = sorted.slice(0, 8).map(function (m) { return plain(m.options.officeName); });
+                            var text = names.join(cfg.listSep) + (sorted.length > 8 ? cfg.listSep + "…" : "");
+                            var category = plural ? plural.select(n) : (n === 1 ? "one" : "other");
+                            return fill(cfg.clusterLabel[category] || cfg.clusterLabel.other, n, text);
+                        }});
                 }
             }) : L.featureGroup();
             if (cfg.cluster) {
@@ -379,26 +474,32 @@ class OfficeMarkers(MacroElement):
                         names.slice(0, 8).join("<br>") + more + "</div>", {direction: "top"}).openTooltip();
                 });
             }
+            var markers = {};
+            var highlight = function (marker) {  // at once, before the server answers
+                box.querySelectorAll(".office-marker.is-selected").forEach(function (el) {
+                    if (el !== marker.getElement()) { el.classList.remove("is-selected"); }
+                });
+                var el = marker.getElement();
+                if (el) { el.classList.add("is-selected"); }
+                ux.clicked = marker.options.officeId;
+            };
             var makeMarker = function (r) {
                 var t = cfg.types[r[2]];
                 var selected = r[3] === cfg.selected;
+                var hit = touch ? Math.max(44, t.size) : t.size;  // the element is the hit area
                 var m = L.marker([r[0], r[1]], {
-                    icon: L.divIcon({html: t.svg, iconSize: [t.size, t.size], iconAnchor: [t.size / 2, t.size / 2],
-                        className: "office-marker office-" + r[3] + " type-" + t.key + (selected ? " is-selected" : "")}),
+                    icon: new LabelledIcon({html: t.svg, iconSize: [hit, hit], iconAnchor: [hit / 2, hit / 2],
+                        className: "office-marker office-" + r[3] + " type-" + t.key + (selected ? " is-selected" : ""),
+                        officeId: r[3], current: selected, label: function () { return plain(r[4]); }}),
                     keyboard: true, riseOnHover: true, zIndexOffset: selected ? 1000 : t.z,
                     officeId: r[3], officeName: r[4], officeType: r[2]
                 });
                 m.bindTooltip('<div class="office-tip"' + cfg.dir + ">" + r[4] +
                     '<span hidden>' + cfg.sep + r[3] + "</span></div>",
-                    {direction: "top", offset: [0, -t.size / 2], permanent: selected});
-                m.on("add", function () {
-                    var el = this.getElement();
-                    if (el) {
-                        el.setAttribute("data-office-id", this.options.officeId);
-                        el.setAttribute("role", "button");
-                        el.setAttribute("aria-label", plain(this.options.officeName));
-                    }
-                });
+                    {direction: "top", offset: [0, -t.size / 2], permanent: selected,
+                     className: selected ? "office-tip-selected" : ""});
+                m.on("click", function () { highlight(this); });
+                markers[r[3]] = m;
                 return m;
             };
             // Markers are made in slices so a very large table never freezes the tab.
@@ -411,6 +512,7 @@ class OfficeMarkers(MacroElement):
             };
             addSlice();
             group.addLayer(layer);
+            ux.layer = layer;
             if (cfg.hub) {
                 for (var j = 0; j < rows.length; j++) {
                     if (rows[j][0] === cfg.hub[0] && rows[j][1] === cfg.hub[1]) continue;
@@ -418,24 +520,205 @@ class OfficeMarkers(MacroElement):
                         opacity: 0.7, dashArray: "4 6", interactive: false, className: "hub-line"}).addTo(group);
                 }
             }
+
+            // --- the legend: counts; on the map page also buttons (toggle a type, only this type) ---
             if (window.__officeLegend) { window.__officeLegend.remove(); }
             var legend = L.control({position: "bottomright"});
+            var legendDiv = null;
+            // A legend choice reaches the server the way a marker click does: streamlit-folium
+            // returns the "tooltip" of the clicked layer, here a fixed text naming the action.
+            var send = function (verb, key) {
+                var known = cfg.types.some(function (t) { return t.key === key; });
+                if (!known) { return; }
+                var text = cfg.sep + cfg.legendPrefix + verb + ":" + key;
+                group.fire("click", {sourceTarget: {
+                    getTooltip: function () { return {getContent: function () { return text; }}; },
+                    _tooltip: {_content: text}
+                }});
+            };
+            var setOpen = function (open) {
+                if (!legendDiv) { return; }
+                legendDiv.classList.toggle("is-collapsed", !open);
+                var toggle = legendDiv.querySelector(".legend-toggle");
+                if (toggle) { toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
+            };
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "office-legend");
                 div.setAttribute("dir", cfg.rtl ? "rtl" : "ltr");
                 div.innerHTML = cfg.legend;
                 L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                div.addEventListener("click", function (e) {
+                    var button = e.target.closest ? e.target.closest("button") : null;
+                    if (!button || !div.contains(button)) { return; }
+                    var key = button.getAttribute("data-type");
+                    if (button.classList.contains("legend-toggle")) {
+                        ux.legendOpen = div.classList.contains("is-collapsed");
+                        setOpen(ux.legendOpen);
+                    } else if (button.classList.contains("legend-entry")) {
+                        button.setAttribute("aria-pressed", button.getAttribute("aria-pressed") === "true" ? "false" : "true");
+                        send("toggle", key);
+                    } else if (button.classList.contains("legend-only")) {
+                        div.querySelectorAll(".legend-entry").forEach(function (b) {
+                            b.setAttribute("aria-pressed", b.getAttribute("data-type") === key ? "true" : "false");
+                        });
+                        send("only", key);
+                    }
+                });
+                legendDiv = div;
                 return div;
             };
             legend.addTo(map);
             window.__officeLegend = legend;
-            if (cfg.large) { map.getContainer().classList.add("large-text"); }
-            else { map.getContainer().classList.remove("large-text"); }
-            if (cfg.view.center) {
-                map.setView(cfg.view.center, cfg.view.zoom);
-            } else if (cfg.view.bounds) {
-                map.fitBounds(cfg.view.bounds, {padding: [40, 40], maxZoom: 5});
+            if (legendDiv.querySelector(".legend-toggle")) {
+                // Open unless the map is small (a phone, or a narrow column): then one tap opens it.
+                setOpen(ux.legendOpen === undefined ? (!touch && box.clientWidth >= 560) : ux.legendOpen);
             }
+            if (cfg.large) { box.classList.add("large-text"); }
+            else { box.classList.remove("large-text"); }
+
+            // --- keyboard: Enter or Space opens a focused office or cluster (installed once) ---
+            var focusFirst = function (ids) {
+                var lyr = ux.layer;
+                for (var i = 0; i < ids.length; i++) {
+                    var m = ux.markers && ux.markers[ids[i]];
+                    if (!m) { continue; }
+                    var shown = lyr && lyr.getVisibleParent ? lyr.getVisibleParent(m) : m;
+                    var el = shown && shown.getElement ? shown.getElement() : null;
+                    if (el && map.getBounds().contains(shown.getLatLng())) { el.focus({preventScroll: true}); return; }
+                }
+            };
+            var orderMarkers = function () {
+                // Tab order follows the map west to east: the marker pane's children are kept sorted.
+                var pane = map.getPane("markerPane");
+                var items = Array.prototype.filter.call(pane.children, function (el) {
+                    return el.classList.contains("office-marker") || el.classList.contains("office-cluster");
+                });
+                var pos = function (el) { return el._leaflet_pos || {x: 0, y: 0}; };
+                var sorted = items.slice().sort(function (a, b) { return pos(a).x - pos(b).x || pos(a).y - pos(b).y; });
+                if (sorted.every(function (el, i) { return el === items[i]; })) { return; }
+                var active = document.activeElement;
+                sorted.forEach(function (el) { pane.appendChild(el); });
+                if (active && pane.contains(active) && document.activeElement !== active) { active.focus({preventScroll: true}); }
+            };
+            var orderSoon = function () { clearTimeout(ux.orderTimer); ux.orderTimer = setTimeout(orderMarkers, 30); };
+            ux.markers = markers;
+            if (!ux.installed) {
+                ux.installed = true;
+                box.addEventListener("keydown", function (e) {
+                    if (e.key !== "Enter" && e.key !== " " && e.key !== "Spacebar") { return; }
+                    var el = e.target;
+                    if (!el || !el.classList) { return; }
+                    var isMarker = el.classList.contains("office-marker"), isCluster = el.classList.contains("office-cluster");
+                    if (!isMarker && !isCluster) { return; }
+                    var target = map._targets && map._targets[L.Util.stamp(el)];
+                    if (!target) { return; }
+                    e.preventDefault();
+                    e.stopPropagation();
+                    if (isMarker) {  // the same click streamlit-folium reports for a pointer
+                        target.fire("click", {latlng: target.getLatLng(), originalEvent: e}, true);
+                        return;
+                    }
+                    var ids = target.getAllChildMarkers().slice().sort(byLng)
+                        .map(function (m) { return m.options.officeId; });
+                    var done = function () {
+                        map.off("moveend", done); ux.layer.off("spiderfied", done);
+                        setTimeout(function () { orderMarkers(); focusFirst(ids); }, 60);
+                    };
+                    map.on("moveend", done);
+                    ux.layer.on("spiderfied", done);
+                    target.fire("click", {latlng: target.getLatLng()}, true);  // zooms in, or spiderfies
+                });
+                box.addEventListener("focusin", function (e) {
+                    var el = e.target;
+                    if (el.classList && el.classList.contains("office-marker")) {
+                        ux.focus = {marker: el.getAttribute("data-office-id")};
+                    } else if (el.closest && el.closest(".office-legend") && el.tagName === "BUTTON") {
+                        var kind = ["legend-toggle", "legend-entry", "legend-only"].filter(function (c) {
+                            return el.classList.contains(c);
+                        })[0];
+                        ux.focus = kind ? {legend: kind, type: el.getAttribute("data-type")} : null;
+                    } else {
+                        ux.focus = null;
+                    }
+                });
+                map.on("zoomend moveend", orderSoon);
+            }
+            layer.on("animationend spiderfied unspiderfied", orderSoon);
+
+            // Focus lost because the layer was swapped (a rerun) goes back to the same office or button.
+            var restoreFocus = function () {
+                var f = ux.focus;
+                var active = document.activeElement;
+                if (!f || (active && active !== document.body && active !== document.documentElement)) { return; }
+                try { if (window.parent.document.activeElement !== window.frameElement) { return; } } catch (e) { /* alone */ }
+                var el = null;
+                if (f.marker) {
+                    var m = markers[f.marker];
+                    el = m ? m.getElement() : null;
+                } else if (f.legend && legendDiv) {
+                    legendDiv.querySelectorAll("." + f.legend).forEach(function (b) {
+                        if (!el && (f.type === null || b.getAttribute("data-type") === f.type)) { el = b; }
+                    });
+                }
+                if (el) { el.focus({preventScroll: true}); }
+            };
+
+            // --- the view ---
+            var sameView = function (v) {
+                if (!v || v.z !== map.getZoom()) { return false; }
+                var a = map.latLngToContainerPoint(v.c), b = map.latLngToContainerPoint(map.getCenter());
+                return a.distanceTo(b) < 3;
+            };
+            var fitTo = function (view) {
+                if (view.center) { map.setView(view.center, view.zoom); }
+                else if (view.bounds) { map.fitBounds(view.bounds, {padding: [40, 40], maxZoom: 5}); }
+                else { return; }
+                ux.auto = null;
+                map.once("moveend", function () { ux.auto = {c: map.getCenter(), z: map.getZoom()}; });
+            };
+            var anyInView = function () {
+                var b = map.getBounds();
+                return rows.some(function (r) { return b.contains([r[0], r[1]]); });
+            };
+            var keepView = function () {  // the map page, after its first view: fit only when needed
+                if (cfg.selected && cfg.selected !== ux.selected && markers[cfg.selected]) {
+                    // A new selection: move only as far as needed to show it (pan, zoom into its cluster).
+                    var m = markers[cfg.selected];
+                    if (cfg.selected === ux.clicked && map.getBounds().contains(m.getLatLng())) { /* clicked: in view */ }
+                    else if (cfg.cluster && m.__parent) { layer.zoomToShowLayer(m); }
+                    else if (!map.getBounds().contains(m.getLatLng())) { map.panTo(m.getLatLng()); }
+                } else if (!sameView(ux.auto) && anyInView()) {
+                    /* the user's own view still shows offices: keep it */
+                } else if (cfg.fit) {
+                    fitTo(cfg.fit);
+                }
+            };
+            // On a phone the panel is a sheet over the map's lower half: lift a new selection above it.
+            var liftSelected = function () {
+                var m = cfg.selected && markers[cfg.selected];
+                if (!m || topWidth() > 640) { return; }
+                var lift = function () {
+                    var p = map.latLngToContainerPoint(m.getLatLng()), h = map.getSize().y;
+                    if (p.y > h * 0.38) { map.panBy([0, p.y - h * 0.3]); }
+                };
+                if (map._animatingZoom || (map._panAnim && map._panAnim._inProgress)) { map.once("moveend", lift); }
+                else { lift(); }
+            };
+            var first = !cfg.keep || !ux.viewed;
+            var newSelection = !!cfg.selected && (first || cfg.selected !== ux.selected);
+            if (first) {  // the first view (and every view of a map that does not keep it): at once
+                ux.viewed = true;
+                fitTo(cfg.view);
+            }
+            setTimeout(function () {  // once the layer is on the map (streamlit-folium adds it after this script)
+                if (!first) { keepView(); }
+                if (cfg.keep && newSelection) { liftSelected(); }
+                ux.selected = cfg.selected;
+                ux.clicked = null;
+                orderMarkers();
+                restoreFocus();
+            }, 0);
         })();
         {% endmacro %}
         """
@@ -449,19 +732,45 @@ class OfficeMarkers(MacroElement):
 
 
 def legend_html(offices: pd.DataFrame, options: MapOptions) -> str:
-    """The legend: each type's shape, colour, label and number of offices shown."""
+    """The legend: each type's shape, colour, label and number of offices shown.
+
+    With ``options.legend_actions`` each entry is a button that toggles its type (``aria-pressed``
+    says whether it is ticked), with an "only" button beside it, and the title is a button that
+    folds the legend away.
+    """
     counts = offices["office_type"].value_counts() if len(offices) else pd.Series(dtype=int)
+    active = set(options.active_types) if options.active_types is not None else {t.value for t in TYPES}
+    only_text = esc(options.ui_text.get("only", UI_TEXT["only"]))
+    only_label = options.ui_text.get("only_label", UI_TEXT["only_label"])
     items = []
     for office_type in TYPES:
         count = int(counts.get(office_type.value, 0))
         if not count and options.large_text:
             continue  # the presenter's legend lists only what is on the map
         label = options.type_labels.get(office_type.value, TYPE_STYLES[office_type].label)
+        if not options.legend_actions:
+            items.append(
+                f'<li class="legend-{office_type.value}{" is-empty" if not count else ""}">'
+                f"{marker_svg(office_type.value, 18)}<span>{esc(label)}</span>"
+                f'<span class="count">{count}</span></li>'
+            )
+            continue
+        on = office_type.value in active
         items.append(
-            f'<li class="legend-{office_type.value}{" is-empty" if not count else ""}">'
-            f"{marker_svg(office_type.value, 18)}<span>{esc(label)}</span>"
-            f'<span class="count">{count}</span></li>'
+            f'<li class="has-actions legend-{office_type.value}{"" if on else " is-off"}">'
+            f'<button type="button" class="legend-entry" data-type="{office_type.value}" '
+            f'aria-pressed="{"true" if on else "false"}">'
+            f'{marker_svg(office_type.value, 18)}<span class="name">{esc(label)}</span>'
+            f'<span class="count">{count}</span></button>'
+            f'<button type="button" class="legend-only" data-type="{office_type.value}" '
+            f'aria-label="{esc(only_label.replace("{type}", label))}">{only_text}</button></li>'
         )
+    if options.legend_actions:
+        title = (
+            f'<h4 class="legend-title"><button type="button" class="legend-toggle" aria-expanded="true" '
+            f'aria-controls="office-legend-items">{esc(options.legend_title)}</button></h4>'
+        )
+        return f'{title}<ul id="office-legend-items">{"".join(items)}</ul>'
     return f"<h4>{esc(options.legend_title)}</h4><ul>{''.join(items)}</ul>"
 
 
@@ -520,6 +829,13 @@ def build_office_layer(offices: pd.DataFrame, options: MapOptions | None = None)
         "hub": list(options.hub) if options.hub else None,
         "large": options.large_text,
         "view": view_for(offices, options),
+        "keep": options.keep_view,
+        "fit": view_for(offices, replace(options, selected_id=None)) if options.keep_view else None,
+        "fill": options.fill_frame,
+        "lang": options.lang or i18n.language(),
+        "clusterLabel": dict(options.cluster_label),
+        "listSep": options.list_separator,
+        "legendPrefix": LEGEND_ACTION,
     }
     group = folium.FeatureGroup(name="offices", control=False)
     group.add_child(OfficeMarkers(js_json(config), js_json(office_rows(offices))), name="office_markers")
@@ -532,6 +848,17 @@ def build_office_map(offices: pd.DataFrame, options: MapOptions | None = None) -
     fmap = build_base_map(options)
     build_office_layer(offices, options).add_to(fmap)
     return fmap
+
+
+def legend_action_from_tooltip(text: str | None) -> tuple[str, str] | None:
+    """("toggle" or "only", office type) when a click came from a legend button, else None."""
+    value = office_id_from_tooltip(text)
+    if not value or not value.startswith(LEGEND_ACTION):
+        return None
+    verb, _sep, office_type = value[len(LEGEND_ACTION):].partition(":")
+    if verb not in LEGEND_VERBS or office_type not in {t.value for t in TYPES}:
+        return None
+    return verb, office_type
 
 
 def office_id_from_tooltip(text: str | None) -> str | None:

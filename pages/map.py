@@ -1,37 +1,139 @@
-"""The map: every office shown by the filters, a list to choose one, and its detail panel."""
+"""The map: every office shown by the filters, a list to choose one, and its detail panel.
+
+Wide screens show the map (as tall as the window) and the panel side by side; on a phone the
+panel is a bottom sheet over the map. A click on a marker, Enter or Space on a focused marker, or a
+choice in the list opens an office; a search that leaves exactly one office opens it.
+"""
+
+import json
 
 import streamlit as st
 
 from dashboard import data
 from dashboard.mapview import map_options, office_map
 from dashboard.page import finish_page, start_page
-from dashboard.panel import show_panel
+from dashboard.panel import esc, show_panel
+from dashboard.sidebar import TYPE_ACTION_KEY, queue_type_action
 from i18n import _
+
+# The map frame's top edge is about this far below the window's top (title and count above it);
+# the frame fills the rest of the window's height.
+MAP_TOP_WIDE = 128
+MAP_TOP_NARROW = 150
+PAGE_CSS = f"""
+<style>
+.st-key-map_area iframe[title="streamlit_folium.st_folium"] {{
+  height: calc(100vh - {MAP_TOP_WIDE}px) !important; height: calc(100dvh - {MAP_TOP_WIDE}px) !important;
+  min-height: 360px; }}
+.st-key-map_page_head h3 {{ padding: 0; font-size: 1.35rem; line-height: 1.35; }}
+.st-key-map_page_head p.office-count {{ margin: 0; line-height: 1.4; }}
+/* The panel beside the map stays in view: it scrolls inside, not the page. */
+.st-key-office_sheet {{ position: relative; max-height: calc(100vh - {MAP_TOP_WIDE + 80}px); overflow-y: auto; }}
+/* The close button sits in the panel's corner (it takes no line of its own). */
+.st-key-close_office {{ position: absolute; top: 6px; inset-inline-end: 6px; z-index: 1; width: auto; }}
+.st-key-close_office button {{ min-height: 36px; min-width: 36px; padding: 0 6px; }}
+.st-key-office_sheet .office-panel h2 {{ padding-inline-end: 5.5rem; }}
+.st-key-gs_sidebar_closer {{ display: none; }}
+@media (max-width: 640px) {{
+  .st-key-map_area iframe[title="streamlit_folium.st_folium"] {{
+    height: calc(100vh - {MAP_TOP_NARROW}px) !important; height: calc(100dvh - {MAP_TOP_NARROW}px) !important;
+    min-height: 300px; }}
+  /* The panel is a bottom sheet over the lower part of the map. */
+  .st-key-office_sheet {{ position: fixed; left: 0; right: 0; bottom: 0; z-index: 99; max-height: 55dvh;
+    overflow-y: auto; background: #fff; padding: 6px 12px 16px; border-radius: 14px 14px 0 0;
+    box-shadow: 0 -4px 18px rgba(0,0,0,.28); }}
+  .st-key-close_office button {{ min-height: 44px; min-width: 44px; }}
+}}
+</style>
+"""
+
+# Runs in the page (from a hidden frame, st.iframe): on a phone the sidebar closes after a
+# filter change (a type ticked, "only", or Enter in the search), so the map is seen at once.
+SIDEBAR_CLOSER = """<script>
+window.parent.Function(%s)();
+</script>"""
+SIDEBAR_CLOSER_JS = r"""
+var win = window, doc = document;
+if (win.__gsSidebarCloser) { return; }
+win.__gsSidebarCloser = true;
+var close = function () {
+  if (!win.matchMedia("(max-width: 640px)").matches) { return; }
+  setTimeout(function () {
+    var button = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (button) { button.click(); }
+  }, 120);
+};
+var inSidebar = function (e, selector) {
+  return e.target && e.target.closest && e.target.closest('[data-testid="stSidebar"] ' + selector);
+};
+// A type ticked (its label or box) or "only": Streamlit's checkbox reacts to the click itself.
+doc.addEventListener("click", function (e) {
+  if (inSidebar(e, ".st-key-type_filters label") || inSidebar(e, ".st-key-type_filters button")) { close(); }
+}, true);
+doc.addEventListener("keydown", function (e) {
+  if (e.key === "Enter" && inSidebar(e, ".st-key-q input")) { close(); }
+}, true);
+"""
 
 page = start_page()
 shown = page.shown
 state = st.session_state
+query = page.filters.query
 
-st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
-st.markdown(
-    f'<p class="office-count" data-count="{len(shown)}">{data.count_line(len(shown))}</p>',
-    unsafe_allow_html=True,
-)
+st.html(PAGE_CSS)
+with st.container(key="gs_sidebar_closer"):
+    st.iframe(SIDEBAR_CLOSER % json.dumps(SIDEBAR_CLOSER_JS), height=1)
 
 ids = list(shown.sort_values("name")["id"])
+# A search that leaves exactly one office opens it (once for each search text, so it can be closed).
+if query and len(ids) == 1:
+    if state.get("_search_opened") != (query, ids[0]):
+        state["_search_opened"] = (query, ids[0])
+        state["office"] = ids[0]
+else:
+    state["_search_opened"] = None
 if state.get("office") not in ids:
     state["office"] = None
-if shown.empty:
-    st.info(
-        _("No office matches these filters. Tick more office types, choose other regions or clear the search."),
-        icon="🔎",
-    )
-else:
-    clicked = office_map(shown, map_options(selected=state.get("office")))
-    if clicked in ids and clicked != state.get("office"):
-        state["office"] = clicked
-        st.rerun()
 
+
+def select_office(office_id: str) -> None:
+    state["office"] = office_id
+
+
+def close_office() -> None:
+    state["office"] = None
+
+
+with st.container(key="map_page_head", gap="small"):
+    st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
+    # A polite live region: screen readers say the new count after each filter change.
+    st.markdown(
+        f'<p class="office-count" data-count="{len(shown)}" role="status" aria-live="polite">'
+        f"{esc(data.count_line(len(shown)))}</p>",
+        unsafe_allow_html=True,
+    )
+
+map_column, side_column = st.columns([3, 2], gap="medium")
+with map_column:
+    if shown.empty:
+        st.info(
+            _("No office matches these filters. Tick more office types, choose other regions or clear the search."),
+            icon="🔎",
+        )
+    with st.container(key="map_area"):
+        # Drawn even when no office matches, so the map and its view stay while the user types.
+        options = map_options(
+            selected=state.get("office"),
+            keep_view=True,
+            legend_actions=True,
+            active_types=page.filters.types,
+            fill_frame=True,
+        )
+        clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action)
+    if clicked or state.get(TYPE_ACTION_KEY):
+        st.rerun()  # a click the change callback did not see (AppTest): draw it now
+
+with side_column:
     names = dict(zip(shown["id"], shown["name"], strict=True))
     st.selectbox(
         _("Office"),
@@ -43,7 +145,10 @@ else:
     )
     chosen = state.get("office")
     if chosen:
-        show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
+        with st.container(key="office_sheet", gap="small"):
+            st.button(_("Close"), key="close_office", on_click=close_office, icon=":material/close:",
+                      type="tertiary")
+            show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
     else:
         st.caption(_("Click a marker or choose an office to see its details."))
 

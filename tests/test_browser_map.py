@@ -40,6 +40,9 @@ def test_all_offices_drawn_offline_with_legend(streamlit_server, page):
     open_map(page, streamlit_server.url + "/", 14)
     assert count_offices_drawn(page) == 14
     frame = page.frame_locator(MAP_FRAME)
+    toggle = frame.locator(".office-legend .legend-toggle")
+    if toggle.get_attribute("aria-expanded") == "false":  # folded on a map narrower than 560 px
+        toggle.click()
     legend = frame.locator(".office-legend").inner_text()
     for label, count in (("Headquarters", 1), ("Regional bureau", 6), ("Liaison office", 3)):
         assert label in legend
