@@ -48,6 +48,15 @@ def timezone_name(zone: object, lang: str | None = None) -> str:
         return zone
 
 
+SCROLL_SCRIPT = """<script>
+(function bring(office, tries) {  // office: a new choice is a new script, so it runs again
+  const box = document.querySelector(".st-key-directory_detail");
+  if (box) { box.scrollIntoView({ behavior: "smooth", block: "start" }); return; }
+  if (tries > 0) setTimeout(() => bring(office, tries - 1), 100);
+})(__OFFICE__, 30);
+</script>"""
+
+
 def copy_search() -> None:
     """The page's search box writes the shared search (the sidebar's key, and the share link's)."""
     st.session_state["q"] = st.session_state.get(SEARCH_KEY, "")
@@ -68,6 +77,8 @@ st.html(
     "<style>"
     '[data-testid="stSidebar"] .st-key-q { display: none; }'
     f"{toolbar_search} {{ display: none; }}"
+    ".st-key-directory_scroll { display: none; }"
+    ".st-key-directory_detail { scroll-margin-top: 4.5rem; }"  # below Streamlit's header
     f"@media (max-width: {COMPACT_MAX_WIDTH}px) {{ .st-key-directory_full {{ display: none; }} }}"
     f"@media (min-width: {COMPACT_MAX_WIDTH + 1}px) {{ .st-key-directory_compact {{ display: none; }} }}"
     "</style>"
@@ -146,16 +157,28 @@ else:
                 height=min(len(table), 15) * (96 if compact else 35) + 55,
             )
         rows = rows or (selection.selection.rows if selection else [])
+    just_chosen = None
     if rows:
-        state["office"] = shown.iloc[rows[0]]["id"]
+        picked = shown.iloc[rows[0]]["id"]
+        if picked != state.get("_directory_picked"):
+            just_chosen = picked
+        state["office"] = state["_directory_picked"] = picked
+    else:
+        state.pop("_directory_picked", None)
     chosen = state.get("office")
     if chosen in set(shown["id"]):
         # The chosen office on the map, right here; the Map page opens on it too.
-        map_column, panel_column = st.columns([3, 2])
-        with map_column:
-            office_map(shown, map_options(selected=chosen), key="directory_map", height=420)
-        with panel_column:
-            show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
+        with st.container(key="directory_detail"):
+            map_column, panel_column = st.columns([3, 2])
+            with map_column:
+                office_map(shown, map_options(selected=chosen), key="directory_map", height=420)
+            with panel_column:
+                show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
+        if just_chosen:
+            # The details are below the table: bring them into view when a row is chosen.
+            with st.container(key="directory_scroll"):
+                office_json = json.dumps(just_chosen).replace("<", "\\u003c")
+                st.html(SCROLL_SCRIPT.replace("__OFFICE__", office_json), unsafe_allow_javascript=True)
 
 st.markdown(f"#### {_('Downloads')}")
 today = date.today()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ARTIFACTS, screenshot
+from tests.conftest import ARTIFACTS, screenshot, wait_for_map
 
 pytestmark = pytest.mark.browser
 
@@ -120,4 +120,23 @@ def test_directory_and_about_look_right_at_three_sizes(streamlit_server, page, l
                 problems.append(f"{path} {width}x{height}: {layout['overflow']} px of sideways overflow")
             page.screenshot(path=str(ARTIFACTS / f"look-{path}-{lang}-{width}.png"))
     assert not problems, problems
+    page.watch.assert_clean()
+
+
+def test_choosing_a_row_brings_the_office_into_view(streamlit_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_directory(page, streamlit_server.url + "/directory")
+    box = page.locator(f"{FULL} canvas").first.bounding_box()
+    page.mouse.click(box["x"] + ROW_MARKER / 2, box["y"] + 35 + 35 + 17)  # the second row's chooser
+    detail = page.locator(".st-key-directory_detail")
+    detail.wait_for(timeout=30_000)
+    page.wait_for_function(
+        """() => { const r = document.querySelector('.st-key-directory_detail').getBoundingClientRect();
+                   return r.top >= 0 && r.top < innerHeight / 2; }""",
+        timeout=15_000,
+    )
+    assert page.locator(FULL).bounding_box()["y"] < box["y"]  # the page scrolled (it was below the fold)
+    wait_for_map(page)
+    page.wait_for_timeout(500)
+    screenshot(page, "directory-chosen-1280")
     page.watch.assert_clean()
