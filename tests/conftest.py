@@ -162,7 +162,12 @@ def new_watched_page(browser, viewport: dict | None = None, locale: str = "en-US
         if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE)
         else None,
     )
-    pg.on("requestfailed", lambda req: watch.failed.append(f"{req.url} {req.failure}"))
+    # net::ERR_ABORTED: the browser cancelled the request because its document went away (a
+    # navigation, a frame replaced); blocked external requests are counted by route() above.
+    pg.on(
+        "requestfailed",
+        lambda req: None if "ERR_ABORTED" in str(req.failure) else watch.failed.append(f"{req.url} {req.failure}"),
+    )
     pg.on("response", lambda res: watch.failed.append(f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
 
     def on_dialog(dialog):
@@ -207,7 +212,7 @@ def wait_for_map(pg, min_height: int = 100, timeout: float = 30_000):
     )
     frame = pg.frame_locator(MAP_FRAME)
     frame.locator(".leaflet-container").wait_for(timeout=timeout)
-    frame.locator(".office-legend").wait_for(timeout=timeout)
+    frame.locator(".office-legend, .tour-card").first.wait_for(timeout=timeout)  # map page, or presenter view
     return frame
 
 

@@ -88,14 +88,18 @@ def test_arabic_panel_is_right_to_left(streamlit_server, page):
 
 def test_arabic_tour_card_is_right_to_left_and_the_collapsed_sidebar_stays_hidden(streamlit_server, page):
     open_page(page, streamlit_server.url + "/?lang=ar")  # a first run registers the pages (see report)
-    open_page(page, streamlit_server.url + "/briefing?lang=ar&step=3")
-    card = page.locator(".tour-card")
+    frame = open_page(page, streamlit_server.url + "/briefing?lang=ar&step=3")
+    card = frame.locator('.tour-card[data-step="3"]')
     card.wait_for(timeout=30_000)
-    page.locator('.tour-card[data-step="3"]').wait_for(timeout=30_000)
-    assert page.evaluate("() => getComputedStyle(document.querySelector('.tour-card')).direction") == "rtl"
+    assert card.evaluate("(c) => getComputedStyle(c).direction") == "rtl"
     assert "المكتب الإقليمي" in card.inner_text()
-    assert page.get_by_role("button", name="التالي ◀").is_visible()
-    assert page.get_by_text("الخطوة 3 من 14").is_visible()
+    assert frame.get_by_role("button", name="التالي").is_visible()
+    assert frame.get_by_text("3 من 14").is_visible()
+    # The card sits on the left of the map in Arabic, the map stays left-to-right.
+    handle = page.query_selector(MAP_FRAME).content_frame()
+    assert handle.evaluate("""() => document.querySelector('.tour-panel').getBoundingClientRect().right
+        <= document.getElementById('map_div').getBoundingClientRect().left + 1""")
+    assert handle.evaluate("() => getComputedStyle(document.getElementById('map_div')).direction") == "ltr"
     # Streamlit slides a collapsed sidebar to the left; on the right-hand side that would leave it
     # over the page. Nothing of it may show.
     assert page.evaluate(f"() => document.querySelector('{SIDEBAR}').getAttribute('data-collapsed')") == "true"
@@ -145,11 +149,12 @@ def test_french_panel_and_tour(streamlit_server, page):
     screenshot(page, "fr-panel")
     page.watch.assert_clean()
 
+    page.wait_for_load_state("networkidle")  # leaving while the basemap loads would abort it
     page.set_viewport_size({"width": 1400, "height": 1000})
-    open_page(page, streamlit_server.url + "/briefing?lang=fr&step=3")
-    page.locator('.tour-card[data-step="3"]').wait_for(timeout=30_000)
-    assert page.get_by_role("button", name="Suivant ▶").is_visible()
-    assert page.get_by_text("Étape 3 sur 14").is_visible()
-    assert "Bureau régional" in page.locator(".tour-card").inner_text()
+    frame = open_page(page, streamlit_server.url + "/briefing?lang=fr&step=3")
+    frame.locator('.tour-card[data-step="3"]').wait_for(timeout=30_000)
+    assert frame.get_by_role("button", name="Suivant").is_visible()
+    assert frame.get_by_text("3 sur 14").is_visible()
+    assert "Bureau régional" in frame.locator(".tour-card").inner_text()
     screenshot(page, "fr-tour")
     page.watch.assert_clean()

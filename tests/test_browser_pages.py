@@ -14,61 +14,42 @@ from tests.conftest import MAP_FRAME, screenshot, wait_for_map
 pytestmark = pytest.mark.browser
 
 
-def card_id(page) -> str | None:
-    return page.locator(".tour-card").first.get_attribute("data-office-id")
-
-
-def map_centre(page) -> dict:
-    return page.query_selector(MAP_FRAME).content_frame().evaluate("() => window.map.getCenter()")
-
-
 def test_tour_moves_the_map_and_changes_the_card_on_next_and_on_the_keyboard(streamlit_server, page):
     page.goto(streamlit_server.url + "/briefing?step=1")
-    wait_for_map(page)
-    page.locator('.tour-card[data-office-id="hq-lyon"]').wait_for(timeout=20_000)
-    frame = page.query_selector(MAP_FRAME).content_frame()
-    frame.evaluate("() => { window.__sameMap = true; }")
-    page.wait_for_function(
-        f"""() => {{ const c = document.querySelector('{MAP_FRAME}').contentWindow.map.getCenter();
-                   return Math.abs(c.lat - 45.75) < 1; }}"""
-    )
+    frame = wait_for_map(page)
+    frame.locator('.tour-card[data-office-id="hq-lyon"]').wait_for(timeout=20_000)
+    handle = page.query_selector(MAP_FRAME).content_frame()
+    handle.evaluate("() => { window.__sameMap = true; }")
+    handle.wait_for_function("() => Math.abs(window.map.getCenter().lat - 45.75) < 1")
     screenshot(page, "tour-step-1")
 
-    page.get_by_role("button", name="Next ▶").click()
-    page.locator('.tour-card[data-office-id="igci-singapore"]').wait_for(timeout=20_000)
-    page.wait_for_function(
-        f"""() => {{ const c = document.querySelector('{MAP_FRAME}').contentWindow.map.getCenter();
-                   return Math.abs(c.lat - 1.29) < 1 && Math.abs(c.lng - 103.85) < 1; }}""",
+    frame.get_by_role("button", name="Next").click()
+    frame.locator('.tour-card[data-office-id="igci-singapore"]').wait_for(timeout=20_000)
+    handle.wait_for_function(
+        "() => { const c = window.map.getCenter(); return Math.abs(c.lat - 1.29) < 1 && Math.abs(c.lng - 103.85) < 1; }",
         timeout=20_000,
     )
     page.wait_for_function("() => location.search.includes('step=2')")
 
-    page.locator(".tour-card h1").click()  # focus the page, not the map
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # the page, not the map
     page.keyboard.press("ArrowRight")
-    page.locator('.tour-card[data-office-id="rb-san-salvador"]').wait_for(timeout=20_000)
-    page.wait_for_function(
-        f"""() => {{ const c = document.querySelector('{MAP_FRAME}').contentWindow.map.getCenter();
-                   return Math.abs(c.lat - 13.69) < 1; }}""",
-        timeout=20_000,
-    )
+    frame.locator('.tour-card[data-office-id="rb-san-salvador"]').wait_for(timeout=20_000)
+    handle.wait_for_function("() => Math.abs(window.map.getCenter().lat - 13.69) < 1", timeout=20_000)
     page.keyboard.press("PageDown")
-    page.locator('.tour-card[data-office-id="rb-buenos-aires"]').wait_for(timeout=20_000)
+    frame.locator('.tour-card[data-office-id="rb-buenos-aires"]').wait_for(timeout=20_000)
     page.keyboard.press("ArrowLeft")
-    page.locator('.tour-card[data-office-id="rb-san-salvador"]').wait_for(timeout=20_000)
-    assert page.query_selector(MAP_FRAME).content_frame().evaluate("() => window.__sameMap === true"), (
-        "the map iframe was reloaded"
-    )
+    frame.locator('.tour-card[data-office-id="rb-san-salvador"]').wait_for(timeout=20_000)
+    assert handle.evaluate("() => window.__sameMap === true"), "the map iframe was reloaded"
     screenshot(page, "tour-step-3")
     page.watch.assert_clean()
 
 
 def test_briefing_sidebar_is_collapsed_and_the_legend_is_large(streamlit_server, page):
     page.goto(streamlit_server.url + "/briefing")
-    wait_for_map(page)
+    frame = wait_for_map(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_attribute("data-collapsed") == "true"
-    frame = page.query_selector(MAP_FRAME).content_frame()
-    size = frame.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.office-legend')).fontSize)")
+    size = frame.locator(".tour-legend").evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)")
     assert size >= 16
     screenshot(page, "tour-overview")
     page.watch.assert_clean()

@@ -215,7 +215,8 @@ def test_hovering_single_markers_shows_their_names(hostile_server, page):
 
 
 def tour_card_check(page, step: int) -> None:
-    card = page.locator(f'.tour-card[data-step="{step}"]')
+    """The card of ``step`` in the presenter view (inside the map's frame) shows the data as text."""
+    card = page.frame_locator(MAP_FRAME).locator(f'.tour-card[data-step="{step}"]')
     card.wait_for(timeout=TIMEOUT)
     office_id = card.get_attribute("data-office-id")
     row = OFFICES.set_index("id").loc[office_id]
@@ -224,6 +225,9 @@ def tour_card_check(page, step: int) -> None:
     for column in ("partner", "serves", "description"):
         for line in shown_lines(row[column]):
             assert line.strip() in text, (step, column, line)
+    label = page.frame_locator(MAP_FRAME).locator(f'.tour-label[data-office-id="{office_id}"]')
+    label.wait_for(timeout=TIMEOUT)
+    assert label.inner_text().split() == row["name"].split()  # the map's label: the name as text
 
 
 def test_briefing_steps(hostile_server, page):
@@ -232,7 +236,7 @@ def test_briefing_steps(hostile_server, page):
         wait_for_map(page)
         tour_card_check(page, step)
         assert_inert(page)
-    next_button = page.get_by_role("button", name="Next ▶")
+    next_button = page.frame_locator(MAP_FRAME).locator(".tour-next")
     for step in range(4, 9):  # every card is checked without a browser (tests/test_injection.py)
         next_button.click()
         tour_card_check(page, step)
@@ -389,7 +393,8 @@ MAP_PAGE_DRAWN_JS = """(sel) => {
     return !!(d && d.querySelector('.office-legend'));
 }"""
 BRIEFING_DRAWN_JS = """(sel) => location.pathname.endsWith('/briefing') && (
-    !!document.querySelector('.tour-card') ||
+    (() => { const f = document.querySelector(sel); const d = f && f.contentDocument;
+             return !!(d && d.querySelector('.tour-card')); })() ||
     [...document.querySelectorAll('[data-testid="stAlert"]')].some(a => a.textContent.includes('No office matches')))"""
 
 
