@@ -183,6 +183,13 @@ def test_streamlit_strings_that_appear_later_are_translated_too(streamlit_server
     page.keyboard.press("Enter")
     page.get_by_text("1 bureau affiché").wait_for(timeout=20_000)
     assert page.evaluate(LANG_JS) == ["fr", "ltr"]
+    # The region list's "Clear all" button appears once a region is chosen.
+    page.get_by_role("combobox", name="Région").click()
+    page.get_by_role("option", name="Europe").click()
+    page.wait_for_function(IDLE_JS, timeout=30_000)
+    clear = page.locator('[data-testid="stSidebar"] [aria-label="Tout effacer"]')
+    clear.wait_for(timeout=10_000)
+    assert page.locator('[aria-label="Clear all"]').count() == 0
     page.watch.assert_clean()
 
 
