@@ -71,7 +71,8 @@ def link_html(url: str) -> str:
     """A source link; only http(s) addresses become links (never javascript: or data:)."""
     if not url or not URL_PATTERN.fullmatch(url):
         return esc(url)
-    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+    # dir="ltr" isolates the address: in Arabic its final "/" would otherwise jump to the front.
+    return f'<a href="{esc(url)}" dir="ltr" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
 
 
 def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) -> str:

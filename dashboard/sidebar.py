@@ -36,6 +36,7 @@ SIDEBAR_CSS = """
 /* Type rows: the checkbox, and its "only" button at the row's end. */
 [class*="st-key-type_row_"] { align-items: center; }
 [class*="st-key-type_row_"] [data-testid="stCheckbox"] { flex: 1 1 auto; min-width: 0; }
+[class*="st-key-only_"] { flex-shrink: 0; }
 [class*="st-key-only_"] button { min-height: 0; padding: 0 .55rem; line-height: 1.6; border-radius: 999px; }
 /* Phones: touch targets of at least 44 x 44 px (WCAG 2.5.5). */
 @media (max-width: 640px) {
