@@ -476,19 +476,6 @@ class OfficeMarkers(MacroElement):
                 });
             }
             var markers = {};
-            // streamlit-folium sends a click 250 ms after it happens (a debounce meant for panning);
-            // the map page sends it at once, the same value, and marks it sent so it goes only once.
-            var sendNow = function () {
-                var gd = window.__GLOBAL_DATA__, S = window.Streamlit;
-                var order = ["last_object_clicked_count", "last_object_clicked_tooltip"];  // its key order
-                if (!cfg.keep || !gd || !S || !S.setComponentValue || !gd.returned_objects) { return; }
-                if (gd.returned_objects.some(function (k) { return order.indexOf(k) < 0; })) { return; }
-                var data = {};
-                order.forEach(function (k) { if (gd.returned_objects.indexOf(k) >= 0) { data[k] = gd[k]; } });
-                if (JSON.stringify(gd.previous_data) === JSON.stringify(data)) { return; }
-                gd.previous_data = data;
-                S.setComponentValue(data);
-            };
             var highlight = function (marker) {  // at once, before the server answers
                 box.querySelectorAll(".office-marker.is-selected").forEach(function (el) {
                     if (el !== marker.getElement()) { el.classList.remove("is-selected"); }
@@ -512,7 +499,7 @@ class OfficeMarkers(MacroElement):
                     '<span hidden>' + cfg.sep + r[3] + "</span></div>",
                     {direction: "top", offset: [0, -t.size / 2], permanent: selected,
                      className: selected ? "office-tip-selected" : ""});
-                m.on("click", function () { highlight(this); setTimeout(sendNow, 0); });
+                m.on("click", function () { highlight(this); });
                 markers[r[3]] = m;
                 return m;
             };
@@ -549,7 +536,6 @@ class OfficeMarkers(MacroElement):
                     getTooltip: function () { return {getContent: function () { return text; }}; },
                     _tooltip: {_content: text}
                 }});
-                sendNow();
             };
             var setOpen = function (open) {
                 if (!legendDiv) { return; }
