@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from tests.apptest_helpers import html_bodies, map_args, new_app, sent_office_ids
@@ -99,3 +102,61 @@ def test_simulated_marker_click_selects_the_office():
     at.run()
     assert not at.exception
     assert at.session_state["office"] == "rb-harare"
+
+
+def click_map(at, tooltip: str, count: int):
+    """What streamlit-folium returns for a click (a marker's tooltip, or a legend button's action)."""
+    component = at.get("component_instance")[0]
+    at.session_state[component.proto.id.rsplit("-", 1)[-1]] = {
+        "last_object_clicked_tooltip": tooltip, "last_object_clicked_count": count,
+    }
+    return at.run()
+
+
+def test_only_button_in_the_sidebar_isolates_a_type():
+    at = new_app().run()
+    at.button(key="only_regional_bureau").click().run()
+    assert not at.exception
+    assert len(sent_office_ids(at)) == 6 and all(i.startswith("rb-") for i in sent_office_ids(at))
+    assert at.query_params["type"] == "regional_bureau"
+    assert at.checkbox(key="type_headquarters").value is False
+
+
+def map_config(at) -> dict:
+    return json.loads(re.search(r"var cfg = (\{.*?\});\n", map_args(at)["feature_group"]).group(1))
+
+
+def test_legend_buttons_toggle_a_type_and_isolate_one():
+    at = new_app().run()
+    assert 'class="legend-entry" data-type="liaison_office" aria-pressed="true"' in map_config(at)["legend"]
+    click_map(at, "\u2063legend:toggle:liaison_office", 1)
+    assert not at.exception
+    assert len(sent_office_ids(at)) == 11 and at.checkbox(key="type_liaison_office").value is False
+    assert 'data-type="liaison_office" aria-pressed="false"' in map_config(at)["legend"]
+    click_map(at, "\u2063legend:only:special_representative_office", 2)
+    assert sorted(sent_office_ids(at)) == ["sro-african-union", "sro-european-union", "sro-united-nations"]
+    # Anything else that looks like an action is ignored.
+    for n, bogus in enumerate(("\u2063legend:only:<b>x</b>", "\u2063legend:drop:headquarters", "\u2063legend:"), 3):
+        click_map(at, bogus, n)
+        assert not at.exception and len(sent_office_ids(at)) == 3
+
+
+def test_a_search_that_leaves_one_office_opens_it_once():
+    at = new_app().run()
+    at.text_input(key="q").input("harare").run()
+    assert at.session_state["office"] == "rb-harare"
+    assert "INTERPOL Regional Bureau Harare" in html_bodies(at)
+    at.button(key="close_office").click().run()
+    assert at.session_state["office"] is None  # closed: the same search does not open it again
+    at.run()
+    assert at.session_state["office"] is None
+
+
+def test_panel_leaves_empty_fields_out_and_the_map_keeps_the_view():
+    at = new_app(office="rb-harare").run()
+    body = html_bodies(at)
+    assert "INTERPOL Regional Bureau Harare" in body
+    assert "not known" not in body and "Partner" not in body and "Address" not in body
+    config = map_config(at)
+    assert config["keep"] is True and config["fill"] is True and config["selected"] == "rb-harare"
+    assert config["clusterLabel"]["other"] == "{n} offices: {names}"

@@ -213,7 +213,7 @@ def test_legend_entry_toggles_its_type_and_only_isolates_it(streamlit_server, op
 
 def test_filter_changes_keep_the_users_view_unless_the_offices_would_leave_it(streamlit_server, open_page):
     pg = open_page(1400, 900)
-    frame = open_map(pg, streamlit_server.url + "/")
+    open_map(pg, streamlit_server.url + "/")
     handle = map_handle(pg)
     # The user looks at Europe.
     handle.evaluate("() => window.map.setView([48.5, 8], 5, {animate: false})")
