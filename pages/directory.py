@@ -22,6 +22,7 @@ from dashboard.labels import region_label, translated_type_labels, type_glyph, t
 from dashboard.mapview import map_options, office_map
 from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
+from dashboard.sidebar import SEARCH_PAUSE
 from geo import exports
 from i18n import N_, _
 
@@ -90,6 +91,7 @@ st.text_input(
     key=SEARCH_KEY,
     placeholder=_("Name, city or country"),
     max_chars=200,
+    live=SEARCH_PAUSE,  # filters as the user types, like the sidebar's search
     on_change=copy_search,
     help=_("Filters the table, the map and the downloads; the sidebar's filters apply too."),
 )
