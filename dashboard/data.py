@@ -24,7 +24,11 @@ def table_path() -> Path:
     return Path(os.environ.get("OFFICES_CSV") or DEFAULT_TABLE)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+# One copy of the shared table per server, read by every session (st.cache_resource hands out the
+# object itself; st.cache_data would unpickle a copy for each run of each session: about 46 MB per
+# viewer of a 10,000-office table). Nothing may change these frames in place: pages filter, sort
+# and localise into new frames (pandas' copy-on-write keeps derived frames apart).
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _load_table(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     # mtime and size are part of the cache key: an edited file is read again.
     return load_offices(path, require_coordinates=False)
@@ -64,7 +68,7 @@ def placed(offices: pd.DataFrame) -> pd.DataFrame:
     return offices.dropna(subset=["latitude", "longitude"])
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _localised_shared(path: str, mtime_ns: int, size: int, lang: str) -> pd.DataFrame:
     # Keyed by the file, not the frame: hashing a large DataFrame on every rerun costs more
     # than the translation itself.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from geo.filtering import briefing_order
@@ -118,3 +119,19 @@ def test_about_page_has_sourced_dated_facts_and_the_current_secretary_general():
 def test_every_page_runs_with_filters_and_an_office(page):
     at = new_app(page, type="regional_bureau,liaison_office", region="Africa", office="rb-harare").run()
     assert not at.exception
+
+
+def test_every_session_shares_one_unchanged_copy_of_the_table():
+    """The shared table is one object per server (st.cache_resource): no page may change it in place."""
+    from dashboard import data
+
+    path = data.table_path()
+    before = data._load_table(str(path), *data._stat_key(path))
+    pristine = before.copy(deep=True)
+    for page, query in ((None, {"office": "rb-nairobi"}), ("briefing", {"step": "4"}), ("directory", {"q": "a"}),
+                        ("about", {}), (None, {"lang": "ar", "type": "regional_bureau"})):
+        at = new_app(page, **query).run()
+        assert not at.exception
+    after = data._load_table(str(path), *data._stat_key(path))
+    assert after is before  # the same object for everyone
+    pd.testing.assert_frame_equal(after, pristine)
