@@ -95,7 +95,10 @@ def _write(frame, lines: list[tuple[str, float, bool, RGBColor]], texts: DeckTex
             _set_rtl(paragraph, texts)
 
 
-def _title(slide, text: str, texts: DeckTexts, top=Inches(0.35), height=Inches(1.25)) -> None:
+TITLE_TOP, TITLE_HEIGHT = Inches(0.35), Inches(1.25)
+
+
+def _title(slide, text: str, texts: DeckTexts, top: int = TITLE_TOP, height: int = TITLE_HEIGHT) -> None:
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = Inches(0.6), top, SLIDE_WIDTH - Inches(1.2), height
     text = plain(text, TITLE_CHARS)
