@@ -25,8 +25,8 @@ PANEL_CSS = """
 .office-panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; padding: 0; }
 .office-panel dt { font-weight: 600; color: #4b5563; }
 .office-panel dd { margin: 0; overflow-wrap: anywhere; }
-/* A narrow panel (beside the map, or on a phone): each label above its value. */
-@container (max-width: 460px) {
+/* A narrow panel (beside the map on a laptop, or on a phone): each label above its value. */
+@container (max-width: 340px) {
   .office-panel { padding: 10px 12px; font-size: .94rem; line-height: 1.4; }
   .office-panel h2 { font-size: 1.15rem; }
   .office-panel dl { grid-template-columns: 1fr; gap: 0; }

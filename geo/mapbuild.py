@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import folium
 import pandas as pd
@@ -331,7 +332,15 @@ class MapAccessibility(MacroElement):
 
 
 class OfflineBasemap(Layer):
-    """Country outlines drawn as a base layer; embedded in the page or fetched from a URL."""
+    """Country outlines drawn as a base layer; embedded in the page or fetched from a URL.
+
+    Fetched (the app): the 1:110m countries at once, then by zoom and only when first needed, the
+    1:50m land and borders from zoom ``Z50``, the 1:10m cells in view from zoom ``Z10`` (where they
+    exist: around the offices; elsewhere the 1:50m stays) and the offices' city names from zoom
+    ``ZPLACES`` (``levels``, see :func:`basemap_levels`). Embedded (exports): the 1:110m only.
+    """
+
+    Z50, Z10, ZPLACES = 3, 6, 8
 
     _template = Template(
         """
@@ -342,9 +351,111 @@ class OfflineBasemap(Layer):
             style: {color: "#8a9aa9", weight: 0.7, fillColor: "#f7f5ef", fillOpacity: 1}
         });
         {% if this.url_json %}
-        fetch({{ this.url_json }}).then(function (r) { return r.json(); })
-            .then(function (d) { {{ this.get_name() }}.addData(d); {{ this.get_name() }}.bringToBack(); })
-            .catch(function (e) { console.warn("basemap not loaded", e); });
+        L.stamp({{ this.get_name() }});  // before its parts: map.eachLayer meets the whole basemap first
+        (function (base, cfg) {
+            var LAND = "#f7f5ef", SEA = "#cfe3f1";
+            var COAST = {color: "#7b91a6", weight: 1, opacity: 1, interactive: false};
+            var BORDER = {color: "#9b8fa6", weight: 1, opacity: 1, dashArray: "5 3", interactive: false};
+            var PANES = [["gs-base", 210], ["gs-sea", 220], ["gs-land", 230], ["gs-lines", 240], ["gs-places", 450]];
+            var map = null, state = {};
+            var l110 = L.geoJSON(null, {pane: "gs-base", interactive: false,
+                style: {color: "#8a9aa9", weight: 0.7, fillColor: LAND, fillOpacity: 1}});
+            var l50 = L.layerGroup(), cells = L.layerGroup(), places = L.layerGroup();
+            var toggle = function (layer, on) {
+                if (on && !base.hasLayer(layer)) { base.addLayer(layer); }
+                if (!on && base.hasLayer(layer)) { base.removeLayer(layer); }
+            };
+            var get = function (url, draw) {  // once per URL; the view is updated when it arrives
+                if (state[url]) { return; }
+                state[url] = "loading";
+                fetch(url).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+                    .then(function (d) { draw(d); state[url] = "ok"; update(); })
+                    .catch(function (e) { state[url] = "failed"; console.warn("basemap part not loaded", url, e); });
+            };
+            // One level: land filled (no stroke), the coast (its rings less the edges on the bbox, where
+            // it was cut), the borders; a 1:10m cell also paints its sea over the coarser level.
+            var drawLevel = function (d, group, cell) {
+                var b = d.bbox, coast = [];
+                var cut = function (p, q) {
+                    return (p[0] === q[0] && (p[0] === b[0] || p[0] === b[2])) ||
+                        (p[1] === q[1] && (p[1] === b[1] || p[1] === b[3]));
+                };
+                d.features[0].geometry.coordinates.forEach(function (poly) {
+                    poly.forEach(function (ring) {
+                        var run = [ring[0]];
+                        for (var i = 1; i < ring.length; i++) {
+                            if (cut(ring[i - 1], ring[i])) { if (run.length > 1) { coast.push(run); } run = [ring[i]]; }
+                            else { run.push(ring[i]); }
+                        }
+                        if (run.length > 1) { coast.push(run); }
+                    });
+                });
+                if (cell) {
+                    group.addLayer(L.rectangle([[b[1], b[0]], [b[3], b[2]]],
+                        {pane: "gs-sea", stroke: false, fillColor: SEA, fillOpacity: 1, interactive: false}));
+                }
+                group.addLayer(L.geoJSON(d.features[0], {pane: cell ? "gs-land" : "gs-base", interactive: false,
+                    style: {stroke: false, fillColor: LAND, fillOpacity: 1}}));
+                group.addLayer(L.geoJSON({type: "MultiLineString", coordinates: coast},
+                    {pane: cell ? "gs-lines" : "gs-base", interactive: false, style: COAST}));
+                group.addLayer(L.geoJSON(d.features[1], {pane: cell ? "gs-lines" : "gs-base",
+                    interactive: false, style: BORDER}));
+            };
+            var drawPlaces = function (d) {
+                d.features.forEach(function (f) {
+                    var text = document.createElement("span"), c = f.geometry.coordinates;
+                    text.textContent = f.properties.name[cfg.lang] || f.properties.name.en;
+                    var m = L.marker([c[1], c[0]], {pane: "gs-places", interactive: false, keyboard: false,
+                        icon: L.divIcon({className: "gs-place", html: text, iconSize: null})});
+                    m.on("add", function () { m.getElement().setAttribute("aria-hidden", "true"); });
+                    places.addLayer(m);
+                });
+            };
+            var cellList = cfg.cells.map(function (c) {
+                var m = /^([ew])(\\d{3})([ns])(\\d{2})$/.exec(c[0]);
+                var w = (m[1] === "w" ? -1 : 1) * +m[2], s = (m[3] === "s" ? -1 : 1) * +m[4];
+                return {url: cfg.cellBase + c[0] + ".geojson?v=" + c[1],
+                        bounds: L.latLngBounds([s, w], [s + cfg.size, w + cfg.size])};
+            });
+            var update = function () {
+                if (!map || !map.hasLayer(base)) { return; }
+                var z = map.getZoom();
+                if (z >= cfg.z50) { get(cfg.u50, function (d) { drawLevel(d, l50, false); }); }
+                var fine = z >= cfg.z50 && state[cfg.u50] === "ok";
+                toggle(l50, fine);
+                toggle(l110, !fine);
+                if (z >= cfg.z10) {
+                    var view = map.getBounds().pad(0.25);
+                    cellList.forEach(function (c) {
+                        if (view.intersects(c.bounds)) {
+                            get(c.url, function (d) { var g = L.layerGroup(); drawLevel(d, g, true); cells.addLayer(g); });
+                        }
+                    });
+                }
+                toggle(cells, z >= cfg.z10);
+                if (z >= cfg.zPlaces) { get(cfg.places, drawPlaces); }
+                toggle(places, z >= cfg.zPlaces);
+            };
+            base.on("add", function () {
+                if (!map) {
+                    map = base._map;
+                    PANES.forEach(function (p) { if (!map.getPane(p[0])) { map.createPane(p[0]).style.zIndex = p[1]; } });
+                    map.getPane("gs-places").style.pointerEvents = "none";
+                    var css = document.createElement("style");
+                    css.textContent = ".gs-place{width:0;height:0}" +
+                        ".gs-place span{position:absolute;left:0;top:15px;transform:translateX(-50%);white-space:nowrap;" +
+                        "font:600 13px/1.2 'Noto Sans','Noto Sans Arabic','DejaVu Sans',sans-serif;color:#2f3a48;" +
+                        "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}";
+                    document.head.appendChild(css);
+                    base.addLayer(l110);
+                    map.on("zoomend moveend", update);
+                }
+                update();
+            });
+            fetch({{ this.url_json }}).then(function (r) { return r.json(); })
+                .then(function (d) { l110.addData(d); })
+                .catch(function (e) { console.warn("basemap not loaded", e); });
+        })({{ this.get_name() }}, {{ this.levels_json }});
         {% else %}
         {{ this.get_name() }}.addData({{ this.data_json }});
         {% endif %}
@@ -352,12 +463,39 @@ class OfflineBasemap(Layer):
         """
     )
 
-    def __init__(self, name: str, url: str | None, attribution: str = BASEMAP_ATTRIBUTION):
+    def __init__(
+        self,
+        name: str,
+        url: str | None,
+        attribution: str = BASEMAP_ATTRIBUTION,
+        levels: Mapping[str, object] | None = None,
+    ):
         super().__init__(name=name, overlay=False, control=True, show=True)
         self._name = "OfflineBasemap"
         self.attribution_json = js_json(attribution)
         self.url_json = js_json(url) if url else ""
+        self.levels_json = js_json(dict(levels or basemap_levels())) if url else ""
         self.data_json = "" if url else _basemap_json()
+
+
+@lru_cache(maxsize=4)
+def _basemap_level_urls(base_url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    cells = tuple(  # (cell name, content hash): the page carries ~20 bytes per cell
+        (name.removeprefix("basemap_10m_"), assets.asset_url(name, base_url).rpartition("?v=")[2])
+        for name in assets.ASSETS
+        if name.startswith("basemap_10m_")
+    )
+    return assets.asset_url("basemap_50m", base_url), assets.asset_url("basemap_places", base_url), cells
+
+
+def basemap_levels(base_url: str = assets.STATIC_URL, lang: str = "en") -> dict[str, object]:
+    """What the fetched basemap loads by zoom: the URLs of the finer levels and the zooms."""
+    u50, places, cells = _basemap_level_urls(base_url)
+    return {
+        "u50": u50, "places": places, "cells": [list(c) for c in cells], "size": 10, "lang": lang,
+        "cellBase": f"{base_url.rstrip('/')}/basemap/10m/",
+        "z50": OfflineBasemap.Z50, "z10": OfflineBasemap.Z10, "zPlaces": OfflineBasemap.ZPLACES,
+    }
 
 
 def _basemap_json() -> str:
@@ -381,7 +519,12 @@ def build_base_map(options: MapOptions | None = None) -> OfficeMap:
         asset_base_url=options.asset_base_url,
     )
     fmap.get_root().header.add_child(Element(MAP_CSS), name="office_map_css")
-    OfflineBasemap(options.layer_names["offline"], options.basemap_url, options.basemap_attribution).add_to(fmap)
+    OfflineBasemap(
+        options.layer_names["offline"],
+        options.basemap_url,
+        options.basemap_attribution,
+        basemap_levels(options.asset_base_url, options.lang or i18n.language()) if options.basemap_url else None,
+    ).add_to(fmap)
     if options.online_tiles:
         for key, url, attribution, max_zoom in TILE_LAYERS:
             folium.TileLayer(
@@ -476,6 +619,19 @@ class OfficeMarkers(MacroElement):
                 });
             }
             var markers = {};
+            // streamlit-folium sends a click 250 ms after it happens (a debounce meant for panning);
+            // the map page sends it at once, the same value, and marks it sent so it goes only once.
+            var sendNow = function () {
+                var gd = window.__GLOBAL_DATA__, S = window.Streamlit;
+                var order = ["last_object_clicked_count", "last_object_clicked_tooltip"];  // its key order
+                if (!cfg.keep || !gd || !S || !S.setComponentValue || !gd.returned_objects) { return; }
+                if (gd.returned_objects.some(function (k) { return order.indexOf(k) < 0; })) { return; }
+                var data = {};
+                order.forEach(function (k) { if (gd.returned_objects.indexOf(k) >= 0) { data[k] = gd[k]; } });
+                if (JSON.stringify(gd.previous_data) === JSON.stringify(data)) { return; }
+                gd.previous_data = data;
+                S.setComponentValue(data);
+            };
             var highlight = function (marker) {  // at once, before the server answers
                 box.querySelectorAll(".office-marker.is-selected").forEach(function (el) {
                     if (el !== marker.getElement()) { el.classList.remove("is-selected"); }
@@ -499,7 +655,7 @@ class OfficeMarkers(MacroElement):
                     '<span hidden>' + cfg.sep + r[3] + "</span></div>",
                     {direction: "top", offset: [0, -t.size / 2], permanent: selected,
                      className: selected ? "office-tip-selected" : ""});
-                m.on("click", function () { highlight(this); });
+                m.on("click", function () { highlight(this); setTimeout(sendNow, 0); });
                 markers[r[3]] = m;
                 return m;
             };
@@ -536,6 +692,7 @@ class OfficeMarkers(MacroElement):
                     getTooltip: function () { return {getContent: function () { return text; }}; },
                     _tooltip: {_content: text}
                 }});
+                sendNow();
             };
             var setOpen = function (open) {
                 if (!legendDiv) { return; }
@@ -573,7 +730,7 @@ class OfficeMarkers(MacroElement):
             window.__officeLegend = legend;
             if (legendDiv.querySelector(".legend-toggle")) {
                 // Open unless the map is small (a phone, or a narrow column): then one tap opens it.
-                setOpen(ux.legendOpen === undefined ? (!touch && box.clientWidth >= 560) : ux.legendOpen);
+                setOpen(ux.legendOpen === undefined ? (!touch && box.clientWidth >= 520) : ux.legendOpen);
             }
             if (cfg.large) { box.classList.add("large-text"); }
             else { box.classList.remove("large-text"); }

@@ -41,7 +41,7 @@ def test_all_offices_drawn_offline_with_legend(streamlit_server, page):
     assert count_offices_drawn(page) == 14
     frame = page.frame_locator(MAP_FRAME)
     toggle = frame.locator(".office-legend .legend-toggle")
-    if toggle.get_attribute("aria-expanded") == "false":  # folded on a map narrower than 560 px
+    if toggle.get_attribute("aria-expanded") == "false":  # folded on a map narrower than 520 px
         toggle.click()
     legend = frame.locator(".office-legend").inner_text()
     for label, count in (("Headquarters", 1), ("Regional bureau", 6), ("Liaison office", 3)):
