@@ -1,8 +1,12 @@
 """Fill in or refresh the coordinates of an office table: ``python -m geo.geocode PATH``.
 
-Each office is looked up in the cache first, then asked of Nominatim (unless ``--offline``), then
-of the offline gazetteer when Nominatim has no answer or cannot be reached. Only the ``latitude``,
-``longitude`` and ``geocode_precision`` cells change; every other byte of the file stays as it was.
+Offices listed in the sourced-coordinates file (``sourced_coordinates.csv`` beside the table, or
+``--sourced PATH``) are placed first, at building precision, from the point a public source gives
+(their ``coordinate_source`` is that source's address); no service is asked about them. Every other
+office is looked up in the cache first, then asked of Nominatim (unless ``--offline``), then of the
+offline gazetteer when Nominatim has no answer or cannot be reached. Only the ``latitude``,
+``longitude``, ``geocode_precision`` and ``coordinate_source`` cells change; every other byte of the
+file stays as it was.
 The table is rewritten atomically, also every 25 offices during a long run, so an interrupted run
 leaves either the old table or a complete newer one, and its answers in the cache.
 
@@ -37,9 +41,15 @@ from geo.geocoding import (
     check_user_agent,
     parse_service_url,
 )
-from geo.table import OfficeTableError, parse_offices
+from geo.gazetteer import in_country_box
+from geo.schema import GEOCODER_SOURCE_PREFIX
+from geo.table import URL_PATTERN, OfficeTableError, parse_offices
 
 CHECKPOINT_ROWS = 25  # rows between two saves of the table during a run
+SOURCED_FILE_NAME = "sourced_coordinates.csv"  # looked for beside the table
+SOURCED_COLUMNS = ("id", "latitude", "longitude", "source_url", "note")
+# What coordinate_source says for a point computed by a service (GeocodeResult.source -> name).
+SERVICE_NAMES = {"nominatim": "nominatim", "cache": "nominatim", "gazetteer": "geonames"}
 COORDINATE_DECIMALS = 5  # about a metre
 
 logger = logging.getLogger(__name__)
@@ -211,6 +221,115 @@ def _same_number(text: str, value: float) -> bool:
     return math.isfinite(old) and round(old, COORDINATE_DECIMALS) == round(value, COORDINATE_DECIMALS)
 
 
+# --- sourced coordinates -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourcedPoint:
+    """A building's point as a public source gives it (one row of the sourced-coordinates file)."""
+
+    office_id: str
+    latitude: float
+    longitude: float
+    source_url: str
+    note: str
+    row: int  # spreadsheet numbering: the header is row 1
+
+
+def read_sourced(path: Path) -> tuple[dict[str, SourcedPoint], list[str]]:
+    """The points of a sourced-coordinates file by office id, and its problems (file, row, column, value).
+
+    Columns: ``id``, ``latitude``, ``longitude``, ``source_url`` (http(s)), ``note`` (free text, e.g.
+    what the source says and which building it is).
+    """
+    problems: list[str] = []
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as err:
+        return {}, [f"{path}: cannot be read: {err.strerror or err}"]
+    except UnicodeDecodeError:
+        return {}, [f"{path}: is not UTF-8 text; save it as CSV UTF-8"]
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as err:
+        return {}, [f"{path}: cannot be read as CSV: {err}"]
+    records = [r for r in records if any(c.strip() for c in r)]
+    if not records:
+        return {}, [f"{path}: is empty: expected the columns {', '.join(SOURCED_COLUMNS)}"]
+    header = [c.strip().lower() for c in records[0]]
+    missing = [c for c in SOURCED_COLUMNS[:4] if c not in header]
+    if missing:
+        return {}, [f"{path}, row 1: the column(s) {', '.join(missing)} are missing"]
+    at = {name: header.index(name) for name in SOURCED_COLUMNS if name in header}
+    points: dict[str, SourcedPoint] = {}
+    for row, cells in enumerate(records[1:], start=2):
+        if len(cells) != len(header):
+            problems.append(f"{path}, row {row}: has {len(cells)} cells but the header has {len(header)} columns")
+            continue
+
+        def cell(name: str, cells: list[str] = cells) -> str:
+            return cells[at[name]].strip() if name in at else ""
+
+        office_id, url = cell("id"), cell("source_url")
+        numbers: dict[str, float] = {}
+        for name, limit in (("latitude", 90.0), ("longitude", 180.0)):
+            value = cell(name)
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number) or abs(number) > limit:
+                problems.append(
+                    f"{path}, row {row}, column {name}: {value!r} is not a number between -{limit:g} and {limit:g}"
+                )
+            else:
+                numbers[name] = number
+        if not office_id:
+            problems.append(f"{path}, row {row}, column id: the id is empty")
+        elif office_id in points:
+            problems.append(
+                f"{path}, row {row}, column id: {office_id!r} is already given in row {points[office_id].row}"
+            )
+        if not URL_PATTERN.fullmatch(url):
+            problems.append(
+                f"{path}, row {row}, column source_url: {url!r} is not an http(s) address; a sourced point "
+                "needs the public page that establishes it"
+            )
+        if office_id and len(numbers) == 2 and URL_PATTERN.fullmatch(url) and office_id not in points:
+            points[office_id] = SourcedPoint(
+                office_id, numbers["latitude"], numbers["longitude"], url, cell("note"), row
+            )
+    return points, problems
+
+
+def default_sourced_path(table: Path) -> Path:
+    return table.parent / SOURCED_FILE_NAME
+
+
+def _sourced_updates(
+    record: RawRecord, columns: dict[str, int], point: SourcedPoint, sourced_path: Path
+) -> tuple[dict[int, str], str | None]:
+    """The cells to change to put an office at its sourced point, or a problem."""
+    code_i = columns.get("country_code")
+    code = record.cells[code_i].strip().upper() if code_i is not None else ""
+    if code and in_country_box(point.latitude, point.longitude, code) is False:
+        return {}, (
+            f"{sourced_path}, row {point.row}: ({point.latitude}, {point.longitude}) for "
+            f"{point.office_id!r} is not in {code}; check the latitude and longitude"
+        )
+    lat_i, lon_i = columns["latitude"], columns["longitude"]
+    updates: dict[int, str] = {}
+    if not _same_number(record.cells[lat_i], point.latitude):
+        updates[lat_i] = format_coordinate(point.latitude)
+    if not _same_number(record.cells[lon_i], point.longitude):
+        updates[lon_i] = format_coordinate(point.longitude)
+    for name, value in (("geocode_precision", "building"), ("coordinate_source", point.source_url)):
+        index = columns.get(name)
+        if index is not None and record.cells[index].strip() != value:
+            updates[index] = value
+    return updates, None
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 
@@ -222,6 +341,7 @@ class Tally:
     from_cache: int = 0
     failed: int = 0
     updated: int = 0
+    sourced: int = 0
     requests: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -230,8 +350,9 @@ class Tally:
         return self.offices - self.updated
 
     def summary(self) -> str:
+        sourced = f"{self.sourced} placed from sourced coordinates, " if self.sourced else ""
         return (
-            f"summary: {self.offices} offices, {self.to_geocode} to geocode: {self.geocoded} geocoded, "
+            f"summary: {self.offices} offices, {sourced}{self.to_geocode} to geocode: {self.geocoded} geocoded, "
             f"{self.from_cache} from cache, {self.failed} failed; {self.updated} updated, "
             f"{self.unchanged} unchanged; {self.requests} requests sent"
         )
@@ -300,6 +421,10 @@ def _updates_for(
         updates[lon_i] = format_coordinate(result.longitude)
     if prec_i is not None and old_precision != result.precision:
         updates[prec_i] = result.precision
+    source_i = columns.get("coordinate_source")
+    service = GEOCODER_SOURCE_PREFIX + SERVICE_NAMES.get(result.source, result.source)
+    if source_i is not None and record.cells[source_i].strip() != service:
+        updates[source_i] = service
     return updates, None
 
 
@@ -335,15 +460,53 @@ def run(args: argparse.Namespace) -> int:
         _say(f"note: {path} has no geocode_precision column; precisions are not recorded", err=True)
 
     offices = table.office_records()
+    sourced_path = Path(args.sourced) if args.sourced else default_sourced_path(path)
+    sourced: dict[str, SourcedPoint] = {}
+    if args.sourced or sourced_path.is_file():
+        sourced, problems = read_sourced(sourced_path)
+        if sourced and "coordinate_source" not in columns:
+            problems.append(
+                f"{path}: has no coordinate_source column, so the sources of {sourced_path} cannot be "
+                "recorded; add the column (it may stay empty) and run again"
+            )
+        if problems:
+            for problem in problems:
+                print(problem)
+            print(f"error: {sourced_path} has problems; nothing was changed", file=sys.stderr)
+            return 1
+    writer = _TableWriter(path.resolve(), table, raw)
+    placed: set[str] = set()
+    sourced_updated = 0
+    for record in offices:
+        point = sourced.get(record.cells[columns["id"]].strip())
+        if point is None:
+            continue
+        updates, problem = _sourced_updates(record, columns, point, sourced_path)
+        if problem:
+            print(problem)
+            print(f"error: {sourced_path} has problems; nothing was changed", file=sys.stderr)
+            return 1
+        placed.add(point.office_id)
+        if updates:
+            verb = "would change" if args.dry_run else "changed"
+            change = _describe_change(record, table, updates)
+            _say(f"{_label(record, columns)} {verb}: {change} [sourced: {point.source_url}]")
+            replace_cells(record, updates, table.delimiter)
+            writer.pending = not args.dry_run
+            sourced_updated += 1
+    for office_id in sorted(set(sourced) - placed):
+        _say(f"note: {sourced_path}, row {sourced[office_id].row}: no office {office_id!r} in {path}", err=True)
     todo = [
         r
         for r in offices
-        if not args.only_missing
-        or not r.cells[columns["latitude"]].strip()
-        or not r.cells[columns["longitude"]].strip()
+        if r.cells[columns["id"]].strip() not in placed
+        and (
+            not args.only_missing
+            or not r.cells[columns["latitude"]].strip()
+            or not r.cells[columns["longitude"]].strip()
+        )
     ]
-    tally = Tally(offices=len(offices), to_geocode=len(todo))
-    writer = _TableWriter(path.resolve(), table, raw)
+    tally = Tally(offices=len(offices), to_geocode=len(todo), sourced=len(placed), updated=sourced_updated)
     client: NominatimClient | None = None
     cache: GeocodeCache | None = None
     geocoder = None
@@ -443,7 +606,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m geo.geocode",
         description="Fill in or refresh the latitude, longitude and geocode_precision of an office table.",
         epilog=(
-            "Order: the cache, then Nominatim (unless --offline), then the offline gazetteer. Answers "
+            "Order: the sourced-coordinates file, then the cache, then Nominatim (unless --offline), then the offline gazetteer. Answers "
             "(and 'no result') are cached in SQLite, one row per query, so an answered query is never "
             "sent again. Exit status: 0 every office has coordinates; 1 some failed, or the table is "
             "invalid or unreadable; 2 bad argument."
@@ -452,6 +615,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("path", help="the office table (CSV, UTF-8)")
     parser.add_argument(
         "--only-missing", action="store_true", help="geocode only the rows without latitude and longitude"
+    )
+    parser.add_argument(
+        "--sourced",
+        metavar="PATH",
+        help=(
+            "the sourced-coordinates file (id, latitude, longitude, source_url, note), applied before any "
+            f"service is asked (default: {SOURCED_FILE_NAME} beside the table, when there is one)"
+        ),
     )
     parser.add_argument(
         "--dry-run",

@@ -63,7 +63,17 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "serves",
     "description",
     "source_url",
+    # Added for issue #13; tables written before them still load (they are optional, empty by default).
+    "coordinate_source",
+    "serves_countries",
+    "serves_source",
 )
+# Where a point comes from: an http(s) address, or "geocoder:<service>" for a geocoding service.
+GEOCODER_SOURCE_PREFIX = "geocoder:"
+# Columns added after the first tables were written: their absence is not reported as a repair.
+LATER_COLUMNS: tuple[str, ...] = ("coordinate_source", "serves_countries", "serves_source")
+# ISO 3166-1 alpha-2 codes in serves_countries are separated by this.
+COUNTRY_LIST_SEPARATOR = ";"
 TEXT_COLUMNS: tuple[str, ...] = tuple(
     c for c in CONTRACT_COLUMNS if c not in ("latitude", "longitude", "opened")
 )

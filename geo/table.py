@@ -25,6 +25,9 @@ import pandas as pd
 
 from geo.schema import (
     CONTRACT_COLUMNS,
+    COUNTRY_LIST_SEPARATOR,
+    GEOCODER_SOURCE_PREFIX,
+    LATER_COLUMNS,
     MAX_CELL_CHARS,
     OPTIONAL_COLUMNS,
     PRECISIONS,
@@ -37,6 +40,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 100
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+# "geocoder:nominatim", "geocoder:geonames": a point computed by a named geocoding service.
+GEOCODER_SOURCE_PATTERN = re.compile(re.escape(GEOCODER_SOURCE_PREFIX) + r"[a-z0-9][a-z0-9_.-]{0,63}")
 # Plain ASCII numbers only: float() would also take "1_000", "nan" and non-ASCII digits.
 NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 DECIMAL_COMMA_PATTERN = re.compile(r"[+-]?[0-9]+,[0-9]+")
@@ -329,6 +334,49 @@ def _country_codes() -> dict[str, str]:
     return codes
 
 
+def coordinate_source_ok(value: str) -> bool:
+    """True for an http(s) address or ``geocoder:<service>`` (lowercase service name)."""
+    return bool(URL_PATTERN.fullmatch(value) or GEOCODER_SOURCE_PATTERN.fullmatch(value))
+
+
+def _check_country_list(
+    value: str, row: int, codes: dict[str, str], reader: _Reader
+) -> str | None:
+    """The normalised list of ISO alpha-2 codes in a serves_countries cell, or None after a problem."""
+    parts = [part.strip() for part in value.split(COUNTRY_LIST_SEPARATOR)]
+    seen: list[str] = []
+    ok = True
+    for part in parts:
+        upper = part.upper()
+        if not part:
+            reader.problem(
+                f"{_show(value)} has an empty item; separate ISO alpha-2 codes with "
+                f"{COUNTRY_LIST_SEPARATOR!r} (e.g. 'CM;GA;TD')",
+                row,
+                "serves_countries",
+            )
+            ok = False
+        elif codes.get(upper) != upper:
+            alpha2 = codes.get(upper)
+            hint = f"; did you mean {alpha2!r}?" if alpha2 else ""
+            reader.problem(
+                f"{_show(part)} in {_show(value)} is not an ISO 3166-1 alpha-2 country code{hint}",
+                row,
+                "serves_countries",
+            )
+            ok = False
+        elif upper in seen:
+            reader.problem(f"{_show(part)} appears twice in {_show(value)}", row, "serves_countries")
+            ok = False
+        else:
+            if upper != part:
+                reader.note_once(
+                    "served case", f"upper-cased lower-case codes in serves_countries (e.g. {part!r} in row {row})"
+                )
+            seen.append(upper)
+    return COUNTRY_LIST_SEPARATOR.join(seen) if ok else None
+
+
 @lru_cache(maxsize=4096)
 def _timezone_ok(name: str) -> bool:
     if name != name.strip() or not name or ".." in name or name.startswith("/"):
@@ -471,6 +519,12 @@ def _validate_rows(
         position.get("opened"),
         position.get("source_url"),
     )
+    i_point_source, i_served, i_served_source = (
+        position.get("coordinate_source"),
+        position.get("serves_countries"),
+        position.get("serves_source"),
+    )
+    unsourced_buildings: list[int] = []  # building rows of a table without a coordinate_source column
 
     row_numbers: list[int] = []
     kept: list[list[str]] = []
@@ -570,6 +624,42 @@ def _validate_rows(
             url = values[i_url]
             if url and not URL_PATTERN.fullmatch(url):
                 reader.problem(f"{_show(url)} is not an http(s) address", row, "source_url")
+        building = i_precision is not None and values[i_precision] == "building"
+        if i_point_source is not None:
+            point_source = values[i_point_source]
+            if point_source and not coordinate_source_ok(point_source):
+                reader.problem(
+                    f"{_show(point_source)} is not a coordinate source: give the http(s) address that "
+                    f"establishes the point, or {GEOCODER_SOURCE_PREFIX}<service> (e.g. "
+                    f"{GEOCODER_SOURCE_PREFIX}nominatim)",
+                    row,
+                    "coordinate_source",
+                )
+            elif building and not point_source:
+                reader.problem(
+                    "is empty but geocode_precision is 'building': a building-precision point needs its "
+                    f"source (an http(s) address, or {GEOCODER_SOURCE_PREFIX}<service>); "
+                    "otherwise set geocode_precision to 'city'",
+                    row,
+                    "coordinate_source",
+                )
+        elif building:
+            unsourced_buildings.append(row)
+        served = values[i_served] if i_served is not None else ""
+        if served:
+            normalised = _check_country_list(served, row, codes, reader)
+            if normalised is not None:
+                values[i_served] = normalised
+        served_source = values[i_served_source] if i_served_source is not None else ""
+        if served_source and not URL_PATTERN.fullmatch(served_source):
+            reader.problem(f"{_show(served_source)} is not an http(s) address", row, "serves_source")
+        elif served and not served_source:
+            reader.problem(
+                f"is empty but serves_countries is {_show(served)}: a list of countries served needs "
+                "the http(s) address of its source",
+                row,
+                "serves_source",
+            )
 
         lat_text, lon_text = values[i_lat], values[i_lon]
         # Latitude is first read with the longitude's range: beyond ±90 it may be a swapped pair.
@@ -612,6 +702,12 @@ def _validate_rows(
         longitudes.append(lon if lon is not None else math.nan)
         years.append(year)
     reader.fail_if_any()
+    if unsourced_buildings:
+        shown = ", ".join(str(r) for r in unsourced_buildings[:5]) + ("…" if len(unsourced_buildings) > 5 else "")
+        reader.notes.append(
+            f"rows {shown} are at building precision but the table has no coordinate_source column, "
+            "so where their points come from is not recorded"
+        )
     columns: dict[str, list[object]] = {}
     for name, column_values in zip(names, zip(*kept, strict=True), strict=True):
         columns[name] = list(column_values)
@@ -674,7 +770,7 @@ def parse_offices(
     if row_index:
         frame.index = pd.Index(row_numbers, name="row")
     for column in OPTIONAL_COLUMNS:
-        if column not in names:
+        if column not in names and column not in LATER_COLUMNS:
             reader.notes.append(
                 f"the column {column!r} is absent; it is left empty{_misspelling_hint(column, names)}"
             )

@@ -77,7 +77,8 @@ def test_good_table_loads_with_contract_dtypes_and_order():
     assert frame.attrs["extra_columns"] == []
     assert frame["id"].is_unique
     lyon = frame.set_index("id").loc["hq-lyon"]
-    assert (lyon["latitude"], lyon["longitude"], lyon["opened"]) == (45.74906, 4.84789, 1989)
+    assert (lyon["latitude"], lyon["longitude"], lyon["opened"]) == (45.78219, 4.84838, 1989)
+    assert lyon["geocode_precision"] == "building" and lyon["coordinate_source"].startswith("https://")
     assert frame.set_index("id").loc["rb-nairobi", "opened"] is pd.NA
     assert frame["latitude"].between(-90, 90).all() and frame["longitude"].between(-180, 180).all()
 
