@@ -261,6 +261,40 @@ def _overlaps(box: np.ndarray, boxes: np.ndarray) -> bool:
     )
 
 
+def _dodge(xy: np.ndarray, radii: np.ndarray, gap: float, rounds: int = 200) -> np.ndarray:
+    """Positions (pixels) moved apart until no two discs of ``radii`` overlap, each as little as it can."""
+    pos = xy.astype(float).copy()
+    n = len(pos)
+    need = radii[:, None] + radii[None, :] + gap
+    np.fill_diagonal(need, 0)
+    # Offices at the very same place part along a fixed direction per pair (never at random).
+    tie = np.stack([np.cos(np.arange(n)), np.sin(np.arange(n))], axis=1)
+    for _ in range(rounds):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.hypot(delta[..., 0], delta[..., 1])
+        overlap = np.clip(need - dist, 0, None)
+        if overlap.max() < 0.25:
+            break
+        unit = np.where(dist[..., None] > 1e-6, delta / np.maximum(dist, 1e-6)[..., None],
+                        tie[:, None, :] - tie[None, :, :])
+        pos += 0.5 * (unit * overlap[..., None] / 2).sum(axis=1)
+    return pos
+
+
+def _box_distance(box: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.hypot(np.maximum.reduce([box[0] - x, np.zeros_like(x), x - box[2]]),
+                    np.maximum.reduce([box[1] - y, np.zeros_like(y), y - box[3]]))
+
+
+def _nearer_other(box: np.ndarray, own: tuple[float, float, float], others: np.ndarray) -> bool:
+    """True when another marker's edge is nearer the label than its own marker's edge."""
+    if not len(others):
+        return False
+    mine = _box_distance(box, np.array([own[0]]), np.array([own[1]]))[0] - own[2]
+    theirs = _box_distance(box, others[:, 0], others[:, 1]) - others[:, 2]
+    return bool(np.any(theirs < mine))
+
+
 class MapDrawing:
     """One map drawn into ``ax`` (filling it): outlines, markers, legend, scale bar, attribution, labels."""
 
@@ -270,6 +304,7 @@ class MapDrawing:
         self.obstacles: list[tuple[float, float, float, float]] = []
         self.marker_boxes: list[tuple[str, tuple[float, float, float, float]]] = []
         self.labels: list[PlacedLabel] = []
+        self.drawn_at: dict[str, tuple[float, float]] = {}  # where each marker is drawn (lon, lat)
         ax.set_xlim(view.west, view.east)
         ax.set_ylim(view.south, view.north)
         ax.set_aspect(1 / math.cos(math.radians(view.lat0)), adjustable="box")
@@ -291,32 +326,46 @@ class MapDrawing:
                            joinstyle="round", antialiased=True)
         )
 
-    def markers(self, offices: pd.DataFrame, selected_id: str | None = None) -> None:
-        """Smaller types first, so headquarters is on top; the selected office ringed."""
-        for office_type in sorted(set(offices["office_type"]), key=lambda t: -_TYPE_INDEX.get(t, 99)):
+    def markers(self, offices: pd.DataFrame, selected_id: str | None = None, dodge: bool = True) -> None:
+        """Smaller types first, so headquarters is on top; the selected office ringed.
+
+        With ``dodge`` (and at most :data:`MAX_LABELS` offices), markers that would hide each other
+        are pushed apart just enough to touch, each with a dot at its true place and a line to it.
+        """
+        radii = np.array([self.px(_marker_points(str(t), self.style)) / 2 for t in offices["office_type"]])
+        radii[(offices["id"] == selected_id).to_numpy()] *= 1.9
+        true_xy = self.ax.transData.transform(offices[["longitude", "latitude"]].to_numpy(dtype=float))
+        xy = _dodge(true_xy, radii, self.px(1.5)) if dodge and 1 < len(offices) <= MAX_LABELS else true_xy
+        lonlat = self.ax.transData.inverted().transform(xy) if len(xy) else np.zeros((0, 2))
+        moved = np.hypot(*(xy - true_xy).T) > radii * 0.35 if len(xy) else np.zeros(0, dtype=bool)
+        for i in np.flatnonzero(moved):
+            true_lonlat = offices.iloc[i][["longitude", "latitude"]].to_numpy(dtype=float)
+            self.ax.plot([true_lonlat[0], lonlat[i][0]], [true_lonlat[1], lonlat[i][1]], color=INK, lw=0.7,
+                         zorder=2.8, solid_capstyle="round")
+            self.ax.plot([true_lonlat[0]], [true_lonlat[1]], marker="o", markersize=self.style.marker * 0.18,
+                         color=INK, markeredgewidth=0, zorder=2.9)
+        kinds = offices["office_type"].to_numpy()
+        for office_type in sorted(set(kinds), key=lambda t: -_TYPE_INDEX.get(t, 99)):
             if office_type not in _TYPE_INDEX:
                 continue
-            group = offices[offices["office_type"] == office_type]
+            mask = kinds == office_type
             shape = TYPE_STYLES[OfficeType(office_type)].shape
             path, relative = _marker_path(shape)
             size = _marker_points(office_type, self.style) * relative
             self.ax.scatter(
-                group["longitude"], group["latitude"], s=size**2, marker=path,
+                lonlat[mask, 0], lonlat[mask, 1], s=size**2, marker=path,
                 c=TYPE_STYLES[OfficeType(office_type)].colour, edgecolors="white",
                 linewidths=size / 14, zorder=3 + (5 - _TYPE_INDEX[office_type]) / 10,
             )
-        if selected_id is not None:
-            chosen = offices[offices["id"] == selected_id]
-            if len(chosen):
-                ring = _marker_points(str(chosen.iloc[0]["office_type"]), self.style) * 1.9
-                self.ax.scatter(chosen["longitude"], chosen["latitude"], s=ring**2, marker="o", c="#ffffffcc",
-                                edgecolors=INK, linewidths=2.2, zorder=2.5)
-        xy = self.ax.transData.transform(offices[["longitude", "latitude"]].to_numpy(dtype=float))
-        for office_id, office_type, (x, y) in zip(offices["id"], offices["office_type"], xy, strict=True):
-            radius = self.px(_marker_points(str(office_type), self.style)) / 2
-            if office_id == selected_id:
-                radius *= 1.9
-            self.marker_boxes.append((str(office_id), (x - radius, y - radius, x + radius, y + radius)))
+        ids = [str(v) for v in offices["id"]]
+        if selected_id in ids:
+            i = ids.index(selected_id)
+            ring = _marker_points(str(kinds[i]), self.style) * 1.9
+            self.ax.scatter([lonlat[i][0]], [lonlat[i][1]], s=ring**2, marker="o", c="#ffffffcc",
+                            edgecolors=INK, linewidths=2.2, zorder=2.5)
+        for office_id, (x, y), radius, point in zip(ids, xy, radii, lonlat, strict=True):
+            self.marker_boxes.append((office_id, (x - radius, y - radius, x + radius, y + radius)))
+            self.drawn_at[office_id] = (float(point[0]), float(point[1]))
 
     def _obstacle(self, artist) -> None:
         box = artist.get_window_extent(self.renderer)
@@ -395,6 +444,7 @@ class MapDrawing:
         axes_box = self.ax.get_window_extent(self.renderer)
         inner = (axes_box.x0 + self.px(3), axes_box.y0 + self.px(3), axes_box.x1 - self.px(3), axes_box.y1 - self.px(3))
         markers = {office_id: box for office_id, box in self.marker_boxes}
+        discs = np.array([((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2) for _, (x0, y0, x1, y1) in self.marker_boxes])
         halo = self.px(1.5)
         blocked = [
             (x0 - halo, y0 - halo, x1 + halo, y1 + halo) for _, (x0, y0, x1, y1) in self.marker_boxes
@@ -418,6 +468,7 @@ class MapDrawing:
             width, height = extent.width + 2 * halo, extent.height + 2 * halo
             x0, y0, x1, y1 = markers[office_id]
             cx, cy, radius = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2
+            others = discs[(discs[:, 0] != cx) | (discs[:, 1] != cy)] if len(discs) else discs
             chosen = None
             for ring, gap in enumerate((self.px(2.5), self.px(12), self.px(26), self.px(44))):
                 for dx, dy in sides:
@@ -430,6 +481,8 @@ class MapDrawing:
                         continue
                     if _overlaps(box, taken):
                         continue
+                    if ring == 0 and _nearer_other(box, (cx, cy, radius), others):
+                        continue  # it would read as another office's label: further out, with a line
                     chosen = (box, ring > 0)
                     break
                 if chosen:
@@ -442,7 +495,7 @@ class MapDrawing:
             centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
             offset = inv.transform((centre[0] - cx, centre[1] - cy)) * 72
             self.ax.annotate(
-                text, xy=(row["longitude"], row["latitude"]), xytext=tuple(offset), textcoords="offset points",
+                text, xy=self.drawn_at[office_id], xytext=tuple(offset), textcoords="offset points",
                 ha="center", va="center", fontproperties=prop, color=INK, zorder=8, parse_math=False,
                 annotation_clip=False,
                 path_effects=[patheffects.withStroke(linewidth=self.style.label * 0.32, foreground="white")],
