@@ -38,7 +38,7 @@ def test_the_whole_tour_reaches_the_browser_in_one_run():
     for step in data["steps"][1:]:
         assert f"<h1>{step['name']}</h1>" in step["card"]
         assert step["zoom"] >= 4 and -90 <= step["lat"] <= 90 and -180 <= step["lon"] <= 180
-    assert data["hub"] == [45.74906, 4.84789]
+    assert data["hub"] == [45.78219, 4.84838]
     assert data["bounds"][0][0] < -30 and data["bounds"][1][1] > 100  # Buenos Aires .. Singapore
     assert not [b for b in at.get("button") if "tour" in str(b.key)]  # steps never wait for a rerun
     assert "tour/tour.js" in " ".join(map_args(at)["js_links"])
@@ -67,7 +67,7 @@ def test_tour_follows_the_filters():
     at = new_app("briefing", type="liaison_office", step="1").run()
     assert tour_ids(at) == [None, "lo-caribbean", "lo-europol", "lo-unodc"]
     assert tour_data(at)["start"] == 1
-    assert tour_data(at)["hub"] == [45.74906, 4.84789]  # lines still start from Lyon
+    assert tour_data(at)["hub"] == [45.78219, 4.84838]  # lines still start from Lyon
 
 
 def test_tour_card_shows_the_office_fields_and_leaves_out_empty_ones():

@@ -22,7 +22,7 @@ from geo.table import load_offices
 from tests.conftest import ROOT
 
 KML = "{http://www.opengis.net/kml/2.2}"
-LYON = (4.84789, 45.74906)  # longitude, latitude
+LYON = (4.84838, 45.78219)  # longitude, latitude
 DAY = date(2026, 11, 27)
 HOSTILE = (
     "<img src=x onerror=alert(1)>",
@@ -88,7 +88,7 @@ def test_csv_reads_back_with_the_same_offices_and_a_bom(offices):
     assert list(back["id"]) == list(offices["id"])
     assert list(back["name"]) == list(offices["name"])
     lyon = back.set_index("id").loc["hq-lyon"]
-    assert (lyon["longitude"], lyon["latitude"], lyon["opened"]) == ("4.84789", "45.74906", "1989")
+    assert (lyon["longitude"], lyon["latitude"], lyon["opened"]) == ("4.84838", "45.78219", "1989")
     assert back.set_index("id").loc["rb-buenos-aires", "opened"] == ""  # not "nan", not "<NA>"
     assert "Yaoundé" in back["city"].tolist()  # UTF-8, accents kept
 
@@ -176,7 +176,7 @@ def test_kml_has_one_placemark_per_office_with_lon_lat(offices):
     assert len(placemarks) == 14
     lyon = next(p for p in placemarks if p.get("id") == "office-hq-lyon")
     assert lyon.findtext(f"{KML}name") == "INTERPOL General Secretariat headquarters"
-    assert lyon.findtext(f"{KML}Point/{KML}coordinates") == "4.84789,45.74906"
+    assert lyon.findtext(f"{KML}Point/{KML}coordinates") == "4.84838,45.78219"
     assert lyon.findtext(f"{KML}styleUrl") == "#type-headquarters"
     data = {d.get("name"): d.findtext(f"{KML}value") for d in lyon.iter(f"{KML}Data")}
     assert data["city"] == "Lyon" and data["opened"] == "1989" and "latitude" not in data

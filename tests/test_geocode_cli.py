@@ -4,6 +4,8 @@ what it prints, and what a SIGKILL at any moment leaves behind."""
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import os
 import random
 import shutil
@@ -57,6 +59,23 @@ def online(server: FakeNominatim, cache: Path, *, min_delay: str = "0.05") -> li
     ]
 
 
+def with_sources(data: bytes, sources: dict[str, str]) -> bytes:
+    """A table written by ``table_bytes`` with the coordinate_source of some offices (id -> source) set."""
+    header, *records = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    at = header.index("coordinate_source")
+    for record in records:
+        record[at] = sources.get(record[0], record[at])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *records])
+    return out.getvalue().encode("utf-8")
+
+
+def filled_bytes(rows: list[Office], expected: dict[str, tuple[float, float, str]], count: int) -> bytes:
+    """The table with the first ``count`` offices placed by the (fake) Nominatim, which it names."""
+    done = filled(rows, expected, count)
+    return with_sources(table_bytes(done), {o.id: "geocoder:nominatim" for o in done[:count]})
+
+
 def filled(rows: list[Office], expected: dict[str, tuple[float, float, str]], count: int) -> list[Office]:
     """The rows with the first ``count`` geocoded as the fake server answers them."""
     done = []
@@ -81,7 +100,7 @@ def test_first_run_asks_each_office_once_and_a_second_run_asks_nothing(fake_nomi
     status, out, _ = geocode(capsys, table, *online(fake_nominatim, cache))
 
     assert status == 0
-    assert table.read_bytes() == table_bytes(filled(rows, expected, len(rows)))
+    assert table.read_bytes() == filled_bytes(rows, expected, len(rows))
     assert len(fake_nominatim.requests) == 8
     assert "8 geocoded, 0 from cache, 0 failed; 8 updated, 0 unchanged; 8 requests sent" in out
     assert f"wrote {table}" in out
@@ -222,12 +241,13 @@ def test_offline_rerun_of_the_shipped_table_changes_no_byte(tmp_path, capsys, on
 def test_offline_keeps_building_coordinates_the_gazetteer_cannot_match(tmp_path, capsys):
     office = replace(offices(1)[0], latitude="45.76543", longitude="4.83333", precision="building")
     table = tmp_path / "offices.csv"
-    table.write_bytes(table_bytes([office]))
+    original = with_sources(table_bytes([office]), {office.id: "https://example.org/the-building"})
+    table.write_bytes(original)
 
     status, _, err = geocode(capsys, table, "--offline", "--cache", tmp_path / "c.sqlite")
 
     assert status == 0
-    assert table.read_bytes() == table_bytes([office])
+    assert table.read_bytes() == original
     assert "kept its building-precision coordinates" in err
 
 
@@ -266,7 +286,7 @@ def test_failed_rows_are_named_and_exit_1(tmp_path, capsys):
     [(",", "\n", False, True), (",", "\r\n", True, False), (";", "\n", False, True)],
     ids=["comma-lf", "comma-crlf-bom-no-final-newline", "semicolon"],
 )
-def test_only_the_three_cells_change_byte_for_byte(tmp_path, capsys, delimiter, line_end, bom, final_newline):
+def test_only_the_point_cells_change_byte_for_byte(tmp_path, capsys, delimiter, line_end, bom, final_newline):
     def record(**raw: str) -> str:
         cells = {"id": "a", "name": "n", "office_type": "liaison_office", **raw}
         return delimiter.join(cells.get(c, "") for c in CONTRACT_COLUMNS)
@@ -288,7 +308,9 @@ def test_only_the_three_cells_change_byte_for_byte(tmp_path, capsys, delimiter, 
 
     assert status == 0, err
     first.update(latitude="45.74906", longitude="4.84789", geocode_precision="city")
-    lines[1] = record(**first)
+    first.update(coordinate_source="geocoder:geonames")
+    second.update(coordinate_source="geocoder:geonames")  # same point, now with where it comes from
+    lines[1], lines[2] = record(**first), record(**second)
     expected = line_end.join(lines) + (line_end if final_newline else "")
     assert table.read_bytes() == (codecs.BOM_UTF8 if bom else b"") + expected.encode()
 
@@ -385,7 +407,7 @@ def test_sigkill_at_random_moments_leaves_a_whole_table_a_sound_cache_and_no_rep
     table, cache = tmp_path / "offices.csv", tmp_path / "geocode.sqlite"
     table.write_bytes(table_bytes(rows))
     # The run saves the table every 25 offices and at the end: these are the only states allowed.
-    states = {table_bytes(filled(rows, expected, n)): n for n in (0, 25, 50, 60)}
+    states = {filled_bytes(rows, expected, n): n for n in (0, 25, 50, 60)}
     args = [str(table), *online(fake_nominatim, cache)]
     log = tmp_path / "runs.log"
 
@@ -421,7 +443,7 @@ def test_sigkill_at_random_moments_leaves_a_whole_table_a_sound_cache_and_no_rep
     start = len(fake_nominatim.requests)
     done = run_geocode(*args)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert table.read_bytes() == table_bytes(filled(rows, expected, len(rows)))
+    assert table.read_bytes() == filled_bytes(rows, expected, len(rows))
     assert not {key(r) for r in fake_nominatim.requests[start:]} & answered, f"seed {seed}"
     assert len(_cache_keys(cache)) == len(rows)
     # Only a query in flight at a kill may have been asked twice.

@@ -51,7 +51,7 @@ def test_one_marker_row_per_office_with_its_type(offices):
     assert kinds.count("regional_bureau") == 6 and kinds.count("headquarters") == 1
     assert kinds.count("special_representative_office") == 3 and kinds.count("liaison_office") == 3
     lyon = next(r for r in rows if r[3] == "hq-lyon")
-    assert lyon[:2] == [45.74906, 4.84789]
+    assert lyon[:2] == [45.78219, 4.84838]
 
 
 def test_each_type_has_its_own_colour_and_shape():
@@ -96,9 +96,9 @@ def test_hostile_names_are_escaped_everywhere(offices):
 
 def test_view_fits_the_offices_or_centres_on_the_selected_one(offices):
     bounds = view_for(offices, MapOptions())["bounds"]
-    assert bounds[0][0] == pytest.approx(-34.61315) and bounds[1][0] == pytest.approx(52.07667)
+    assert bounds[0][0] == pytest.approx(-34.61315) and bounds[1][0] == pytest.approx(52.0928)
     view = view_for(offices, MapOptions(selected_id="lo-europol"))
-    assert view == {"center": [52.07667, 4.29861], "zoom": 6}
+    assert view == {"center": [52.0928, 4.2815], "zoom": 6}
     config, _rows = layer_parts(build_office_layer(offices, MapOptions(selected_id="lo-europol")))
     assert config["selected"] == "lo-europol"
 
