@@ -443,7 +443,7 @@ class OfflineBasemap(Layer):
                     map.getPane("gs-places").style.pointerEvents = "none";
                     var css = document.createElement("style");
                     css.textContent = ".gs-place{width:0;height:0}" +
-                        ".gs-place span{position:absolute;left:0;top:15px;transform:translateX(-50%);white-space:nowrap;" +
+                        ".gs-place span{position:absolute;left:0;top:19px;transform:translateX(-50%);white-space:nowrap;" +
                         "font:600 13px/1.2 'Noto Sans','Noto Sans Arabic','DejaVu Sans',sans-serif;color:#2f3a48;" +
                         "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}";
                     document.head.appendChild(css);
