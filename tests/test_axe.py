@@ -51,18 +51,18 @@ def wait_until_idle(page, has_map: bool) -> None:
     (Right after loading, Streamlit can say "notRunning" before the first run starts; and while a
     rerun runs, it fades the previous elements, which axe would count as low contrast.)
     """
-    page.locator('[data-testid="stMainBlockContainer"]').wait_for(timeout=30_000)
-    page.wait_for_function(IDLE_JS, timeout=30_000)
+    page.locator('[data-testid="stMainBlockContainer"]').wait_for(timeout=60_000)
+    page.wait_for_function(IDLE_JS, timeout=60_000)
     if has_map:  # the frame has height, Leaflet drew its controls and the frame script ran
         page.wait_for_function(
             f"""() => {{ const f = document.querySelector('{MAP_FRAME}');
                        return f && f.getBoundingClientRect().height > 100 && f.contentDocument
                            && f.contentDocument.querySelector('.leaflet-control-zoom-in')
                            && f.contentDocument.querySelector('.gs-map-title'); }}""",
-            timeout=30_000,
+            timeout=60_000,
         )
     page.wait_for_timeout(500)
-    page.wait_for_function(IDLE_JS, timeout=30_000)  # a rerun the map's first answer started
+    page.wait_for_function(IDLE_JS, timeout=60_000)  # a rerun the map's first answer started
 
 
 def run_axe(target) -> list[dict]:
@@ -166,7 +166,7 @@ def test_each_page_has_its_own_title(streamlit_server, page):
     titles = {}
     for path in ("/", "/briefing", "/directory", "/about"):
         page.goto(url_for(streamlit_server.url, path, "es"))
-        page.wait_for_function(IDLE_JS, timeout=30_000)
+        page.wait_for_function(IDLE_JS, timeout=60_000)
         titles[path] = page.title()
     assert titles["/directory"].startswith("Directorio · "), titles
     assert titles["/about"].startswith("Acerca de · "), titles
@@ -183,7 +183,7 @@ def test_streamlit_strings_that_appear_later_are_translated_too(streamlit_server
     # The region list's "Clear all" button appears once a region is chosen.
     page.get_by_role("combobox", name="Région").click()
     page.get_by_role("option", name="Europe").click()
-    page.wait_for_function(IDLE_JS, timeout=30_000)
+    page.wait_for_function(IDLE_JS, timeout=60_000)
     clear = page.locator('[data-testid="stSidebar"] [aria-label="Tout effacer"]')
     clear.wait_for(timeout=10_000)
     assert page.locator('[aria-label="Clear all"]').count() == 0

@@ -22,8 +22,8 @@ ROW_MARKER = 32
 
 def open_directory(page, url: str) -> None:
     page.goto(url)
-    page.wait_for_function(IDLE_JS, timeout=30_000)
-    page.locator(f"{FULL} canvas, {COMPACT} canvas").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_function(IDLE_JS, timeout=60_000)
+    page.locator(f"{FULL} canvas, {COMPACT} canvas").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(500)
 
 
@@ -111,7 +111,7 @@ def test_directory_and_about_look_right_at_three_sizes(streamlit_server, page, l
         page.set_viewport_size({"width": width, "height": height})
         for path in ("directory", "about"):
             page.goto(f"{streamlit_server.url}/{path}?lang={lang}")
-            page.wait_for_function(IDLE_JS, timeout=30_000)
+            page.wait_for_function(IDLE_JS, timeout=60_000)
             page.wait_for_timeout(700)
             layout = page.evaluate(LAYOUT_JS)
             if layout["covered"]:
@@ -129,7 +129,7 @@ def test_choosing_a_row_brings_the_office_into_view(streamlit_server, page):
     box = page.locator(f"{FULL} canvas").first.bounding_box()
     page.mouse.click(box["x"] + ROW_MARKER / 2, box["y"] + 35 + 35 + 17)  # the second row's chooser
     detail = page.locator(".st-key-directory_detail")
-    detail.wait_for(timeout=30_000)
+    detail.wait_for(timeout=60_000)
     page.wait_for_function(
         """() => { const r = document.querySelector('.st-key-directory_detail').getBoundingClientRect();
                    return r.top >= 0 && r.top < innerHeight / 2; }""",
