@@ -1,6 +1,7 @@
 """About: the General Secretariat's facts, each with its source and an "as of" date."""
 
 import html
+import json
 from datetime import date
 
 import streamlit as st
@@ -10,7 +11,7 @@ from dashboard import data
 from dashboard.labels import type_label
 from dashboard.page import finish_page, start_page
 from dashboard.state import md_literal
-from geo.organisation import load_organisation
+from geo.organisation import FACTS_PATH, load_organisation
 from geo.schema import OfficeType
 from geo.table import URL_PATTERN
 from i18n import N_, _
@@ -20,6 +21,12 @@ FACT_LABELS = (N_("Role"), N_("Secretary General"), N_("Staff"), N_("Working lan
 
 page = start_page(title=N_("About"))
 organisation = load_organisation(i18n.language())
+# A note (e.g. what the seed page says) has its own source and date: data/organisation.json's
+# note_source and note_as_of, read here because geo.organisation.Fact does not carry them.
+NOTE_SOURCES = {
+    item["key"]: (item.get("note_source", ""), item.get("note_as_of", ""))
+    for item in json.loads(FACTS_PATH.read_text(encoding="utf-8"))["facts"]
+}
 
 
 def esc(value: object) -> str:
@@ -46,7 +53,10 @@ st.subheader(_("About the General Secretariat"))
 direction = "rtl" if i18n.is_rtl() else "ltr"
 items = []
 for fact in organisation.facts:
-    note = f'<p class="fact-note">{esc(_(fact.note))}</p>' if fact.note else ""
+    note_source, note_as_of = NOTE_SOURCES.get(fact.key, ("", ""))
+    cited = (f' ({esc(_("Source"))}: {link(note_source)} · {esc(_("as of {date}").format(date=when(note_as_of)))})'
+             if note_source and note_as_of else "")
+    note = f'<p class="fact-note">{esc(_(fact.note))}{cited}</p>' if fact.note else ""
     items.append(
         f'<section class="fact" data-fact="{esc(fact.key)}"><h3>{esc(_(fact.label))}</h3>'
         f"<p>{esc(fact.text)}</p>{note}"
