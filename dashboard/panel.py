@@ -13,7 +13,7 @@ import i18n
 from dashboard.labels import PRECISION_LABELS, type_glyph, type_label
 from geo.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
 from geo.table import URL_PATTERN
-from i18n import _
+from i18n import _, ngettext
 
 PANEL_CSS = """
 <style>
@@ -64,7 +64,20 @@ def coordinates_text(row: pd.Series) -> str:
     label = _(PRECISION_LABELS[precision]) if precision in PRECISION_LABELS else precision
     # Isolated left-to-right so a minus sign stays with its number in Arabic.
     text = f"\u2066{float(lat):.5f}, {float(lon):.5f}\u2069"
+    if precision == "city":  # a city-centre point: say that the building is not known
+        label = f"{label} — {_('city centre: building not established')}"
     return f"{text} ({_('precision')}: {label})" if label else text
+
+
+def serves_text(row: pd.Series) -> str:
+    """Whom the office serves: the region, then "serves N countries: …" when the table lists them."""
+    serves = str(row.get("serves", "") or "")
+    codes = [c for c in str(row.get("serves_countries", "") or "").split(";") if c.strip()]
+    if not codes:
+        return serves
+    names = i18n.list_separator().join(i18n.country_name(c.strip(), c.strip()) for c in codes)
+    count = ngettext("serves {n} country", "serves {n} countries", len(codes)).format(n=i18n.number(len(codes)))
+    return f"{serves} — {count}: {names}" if serves else f"{count}: {names}"
 
 
 def link_html(url: str) -> str:
@@ -90,13 +103,15 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
     place = i18n.list_separator().join(v for v in (row.get("city", ""), row.get("country", "")) if v)
     fields: list[tuple[str, str]] = [
         (_("City and country"), esc(place)),
-        (_("Serves"), esc(row.get("serves", ""))),
+        (_("Serves"), esc(serves_text(row))),
         (_("Partner"), esc(row.get("partner", ""))),
         (_("Address"), esc(row.get("address", ""))),
         (_("Opened"), esc(opened_text)),
         (_("What it does"), esc(row.get("description", ""))),
         (_("Local time"), esc(local_time_text(str(row.get("timezone", ""))))),
         (_("Coordinates"), esc(coordinates_text(row))),
+        (_("Coordinates from"), link_html(str(row.get("coordinate_source", "") or ""))
+         if URL_PATTERN.fullmatch(str(row.get("coordinate_source", "") or "")) else ""),
         (_("Source"), link_html(str(row.get("source_url", "")))),
     ]
     for column in extra_columns:
