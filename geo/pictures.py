@@ -25,6 +25,7 @@ import io
 import json
 import math
 import re
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -53,8 +54,10 @@ OCEAN, LAND, BORDER, INK = "#dcebf5", "#eceae4", "#8a9aa9", "#111827"
 KM_PER_DEGREE = 111.32
 WORLD_VIEW = (-180.0, 180.0, -58.0, 84.0)  # west, east, south, north: Antarctica left out
 REGION_HALF_WIDTH = 14.0  # degrees of longitude either side of the office: its capital region and neighbours
+REGION_INCHES = 6.6  # a region picture's printed width: half a 16:9 slide
 MAX_LABELS = 60  # beyond this many offices, only the first ones (tour order) are labelled
 LABEL_CHARS = 48  # longer labels are cut with an ellipsis (the slide's text has the whole name)
+BOLD_LINE_CHARS = 30  # the office of a region picture: its name wrapped at this width
 
 # The marker shapes of geo/mapbuild.py (28-unit box, y down), as matplotlib paths centred on 0.
 _SHAPE_POINTS = {
@@ -372,7 +375,8 @@ class MapDrawing:
         pad = self.px(2)
         self.obstacles.append((box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad))
 
-    def legend(self, offices: pd.DataFrame, loc: str = "lower left", counts: bool = True) -> None:
+    def legend(self, offices: pd.DataFrame, loc: str = "lower left", counts: bool = True) -> str:
+        """The legend of the types present, in the first corner where it hides no office: that corner."""
         present = offices["office_type"].value_counts()
         handles, names = [], []
         for office_type in OfficeType:
@@ -387,20 +391,33 @@ class MapDrawing:
             label = plain(self.texts.type_labels.get(office_type.value, TYPE_STYLES[office_type].label), 60)
             names.append(visual(f"{label} ({_number(n)})" if counts else label, self.texts.rtl))
         if not handles:
-            return
-        legend = self.ax.legend(
-            handles, names, loc=loc, bbox_to_anchor=(0, 0.045, 1, 0.955), prop=font(self.style.legend), title=visual(plain(self.texts.legend_title), self.texts.rtl),
-            title_fontproperties=font(self.style.legend, bold=True), frameon=True, framealpha=0.94,
-            edgecolor="#9ca3af", fancybox=True, markerfirst=not self.texts.rtl, borderpad=0.7,
-            alignment="right" if self.texts.rtl else "left", handletextpad=0.6,
-        )
+            return ""
+        # The first corner (``loc`` first) where the legend hides no office.
+        points = self.ax.transData.transform(offices[["longitude", "latitude"]].to_numpy(dtype=float))
+        reach = self.px(self.style.marker)
+        corners = [loc] + [c for c in ("lower left", "lower right", "upper left", "upper right") if c != loc]
+        for corner in corners:
+            legend = self.ax.legend(
+                handles, names, loc=corner, bbox_to_anchor=(0, 0.045, 1, 0.91), prop=font(self.style.legend),
+                title=visual(plain(self.texts.legend_title), self.texts.rtl),
+                title_fontproperties=font(self.style.legend, bold=True), frameon=True, framealpha=0.94,
+                edgecolor="#9ca3af", fancybox=True, markerfirst=not self.texts.rtl, borderpad=0.7,
+                alignment="right" if self.texts.rtl else "left", handletextpad=0.6,
+            )
+            box = legend.get_window_extent(self.renderer)
+            hidden = ((points[:, 0] > box.x0 - reach) & (points[:, 0] < box.x1 + reach)
+                      & (points[:, 1] > box.y0 - reach) & (points[:, 1] < box.y1 + reach))
+            if not hidden.any():
+                break
         legend.set_zorder(10)
         for text in [*legend.get_texts(), legend.get_title()]:
             text.set_parse_math(False)
         self._obstacle(legend)
+        return corner
 
-    def scale_bar(self, loc_x: float, loc_y: float, world: bool) -> None:
-        """A bar of a round distance at the standard parallel, at (loc_x, loc_y) in axes fractions."""
+    def scale_bar(self, loc_x: float, loc_y: float, world: bool, anchor: str = "left") -> None:
+        """A bar of a round distance at the standard parallel; its ``anchor`` end at (loc_x, loc_y) in axes
+        fractions."""
         view = self.view
         km_per_lon_degree = KM_PER_DEGREE * math.cos(math.radians(view.lat0))
         km = _nice_distance((view.east - view.west) * 0.16 * km_per_lon_degree)
@@ -409,7 +426,7 @@ class MapDrawing:
         if world:
             text = self.texts.at_equator.format(distance=text)
         text = visual(plain(text, 60), self.texts.rtl)
-        x0 = loc_x - length if self.texts.rtl else loc_x
+        x0 = loc_x - length if anchor == "right" else loc_x
         tick = 0.012
         bar = [
             self.ax.plot([x0, x0 + length], [loc_y, loc_y], transform=self.ax.transAxes, color=INK, lw=2.2,
@@ -458,7 +475,11 @@ class MapDrawing:
             if count >= limit:
                 break
             office_id = str(row["id"])
-            text = visual(plain(label_of(row), LABEL_CHARS), rtl)
+            if office_id in bold:  # the office of a region picture: its whole name, on up to 3 lines
+                lines = textwrap.wrap(plain(label_of(row), 3 * BOLD_LINE_CHARS), BOLD_LINE_CHARS)
+                text = "\n".join(visual(line, rtl) for line in lines)
+            else:
+                text = visual(plain(label_of(row), LABEL_CHARS), rtl)
             if not text or office_id not in markers:
                 continue
             prop = font(self.style.label + (1.5 if office_id in bold else 0), bold=office_id in bold)
@@ -496,7 +517,7 @@ class MapDrawing:
             offset = inv.transform((centre[0] - cx, centre[1] - cy)) * 72
             self.ax.annotate(
                 text, xy=self.drawn_at[office_id], xytext=tuple(offset), textcoords="offset points",
-                ha="center", va="center", fontproperties=prop, color=INK, zorder=8, parse_math=False,
+                ha="center", va="center", multialignment="right" if rtl else "left", fontproperties=prop, color=INK, zorder=8, parse_math=False,
                 annotation_clip=False,
                 path_effects=[patheffects.withStroke(linewidth=self.style.label * 0.32, foreground="white")],
                 arrowprops={"arrowstyle": "-", "color": "#374151", "lw": 0.8, "shrinkA": 2,
@@ -590,16 +611,20 @@ def region_picture(
                   & (placed["latitude"] <= view.north)]
     # The office first, so its label gets the best place; then its neighbours.
     near = pd.concat([chosen.iloc[:1], near[near["id"] != office_id]])
-    dpi = 200.0
-    width_in = width_px / dpi
+    # Drawn at the size the slide shows it (geo/slides.py), so its points are the slide's points.
+    width_in = REGION_INCHES
+    dpi = width_px / width_in
     fig = Figure(figsize=(width_in, width_in / aspect), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     with _RENDER_LOCK:
-        drawing = MapDrawing(fig, ax, view, texts, Style(marker=20, label=11, legend=9, small=7.5, border=0.6))
+        drawing = MapDrawing(fig, ax, view, texts, Style(marker=18, label=13, legend=10.5, small=8, border=0.5))
         drawing.land()
-        drawing.legend(near, loc="lower right" if texts.rtl else "lower left", counts=False)
-        drawing.scale_bar(0.95 if texts.rtl else 0.05, 0.93, world=False)
+        start, end = ("right", "left") if texts.rtl else ("left", "right")
+        corner = drawing.legend(near, loc=f"lower {start}", counts=False)
+        # The scale bar at the top of the reading side, unless the legend had to go there.
+        side = end if corner == f"upper {start}" else start
+        drawing.scale_bar(0.95 if side == "right" else 0.05, 0.93, world=False, anchor=side)
         drawing.attribution()
         drawing.markers(near, selected_id=office_id)
 

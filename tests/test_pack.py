@@ -195,7 +195,9 @@ def test_hostile_names_stay_text(offices, tmp_path):
     assert not [e for e in root.iter() if e.tag.endswith(("script", "img", "foreignObject"))]
     assert b"<script" not in svg and b"onerror" not in svg
     region = pictures.region_picture(table, str(table.iloc[0]["id"]))
-    assert len(region.labels[0].text) <= pictures.LABEL_CHARS
+    lines = region.labels[0].text.split("\n")  # the office's own label: wrapped, cut after 3 lines
+    assert len(lines) <= 3 and all(len(line) <= pictures.BOLD_LINE_CHARS for line in lines)
+    assert all(len(label.text) <= pictures.LABEL_CHARS for label in region.labels[1:])
     pdf = pdfsheet.briefing_sheet_pdf(table)
     assert pdf.startswith(b"%PDF") and b"<script" not in pdf
     if shutil.which("pdftotext"):
