@@ -29,6 +29,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from geo.atomic import atomic_write_bytes
+from geo.gazetteer import in_country_box
 from geo.geocache import DEFAULT_CACHE_PATH, GeocodeCache, GeocodeCacheError
 from geo.geocoding import (
     DEFAULT_NOMINATIM_URL,
@@ -41,7 +42,6 @@ from geo.geocoding import (
     check_user_agent,
     parse_service_url,
 )
-from geo.gazetteer import in_country_box
 from geo.schema import GEOCODER_SOURCE_PREFIX
 from geo.table import URL_PATTERN, OfficeTableError, parse_offices
 
@@ -264,7 +264,9 @@ def read_sourced(path: Path) -> tuple[dict[str, SourcedPoint], list[str]]:
     points: dict[str, SourcedPoint] = {}
     for row, cells in enumerate(records[1:], start=2):
         if len(cells) != len(header):
-            problems.append(f"{path}, row {row}: has {len(cells)} cells but the header has {len(header)} columns")
+            problems.append(
+                f"{path}, row {row}: has {len(cells)} cells but the header has {len(header)} columns"
+            )
             continue
 
         def cell(name: str, cells: list[str] = cells) -> str:
@@ -495,7 +497,9 @@ def run(args: argparse.Namespace) -> int:
             writer.pending = not args.dry_run
             sourced_updated += 1
     for office_id in sorted(set(sourced) - placed):
-        _say(f"note: {sourced_path}, row {sourced[office_id].row}: no office {office_id!r} in {path}", err=True)
+        _say(
+            f"note: {sourced_path}, row {sourced[office_id].row}: no office {office_id!r} in {path}", err=True
+        )
     todo = [
         r
         for r in offices

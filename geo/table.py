@@ -339,9 +339,7 @@ def coordinate_source_ok(value: str) -> bool:
     return bool(URL_PATTERN.fullmatch(value) or GEOCODER_SOURCE_PATTERN.fullmatch(value))
 
 
-def _check_country_list(
-    value: str, row: int, codes: dict[str, str], reader: _Reader
-) -> str | None:
+def _check_country_list(value: str, row: int, codes: dict[str, str], reader: _Reader) -> str | None:
     """The normalised list of ISO alpha-2 codes in a serves_countries cell, or None after a problem."""
     parts = [part.strip() for part in value.split(COUNTRY_LIST_SEPARATOR)]
     seen: list[str] = []
@@ -371,7 +369,8 @@ def _check_country_list(
         else:
             if upper != part:
                 reader.note_once(
-                    "served case", f"upper-cased lower-case codes in serves_countries (e.g. {part!r} in row {row})"
+                    "served case",
+                    f"upper-cased lower-case codes in serves_countries (e.g. {part!r} in row {row})",
                 )
             seen.append(upper)
     return COUNTRY_LIST_SEPARATOR.join(seen) if ok else None
@@ -703,7 +702,9 @@ def _validate_rows(
         years.append(year)
     reader.fail_if_any()
     if unsourced_buildings:
-        shown = ", ".join(str(r) for r in unsourced_buildings[:5]) + ("…" if len(unsourced_buildings) > 5 else "")
+        shown = ", ".join(str(r) for r in unsourced_buildings[:5]) + (
+            "…" if len(unsourced_buildings) > 5 else ""
+        )
         reader.notes.append(
             f"rows {shown} are at building precision but the table has no coordinate_source column, "
             "so where their points come from is not recorded"

@@ -63,14 +63,18 @@ def test_building_point_without_a_source_is_refused_naming_file_row_and_column()
     assert "'building'" in line and "geocoder:<service>" in line
 
 
-@pytest.mark.parametrize("value", ["wikipedia", "javascript:alert(1)", "geocoder:", "Geocoder:OSM", "ftp://x.org/p"])
+@pytest.mark.parametrize(
+    "value", ["wikipedia", "javascript:alert(1)", "geocoder:", "Geocoder:OSM", "ftp://x.org/p"]
+)
 def test_a_coordinate_source_is_an_address_or_a_named_geocoder(value: str):
     found = problems_of(real_with({("rb-yaounde", "coordinate_source"): value}))
     assert [(row, column) for row, column, _ in found] == [(5, "coordinate_source")]
     assert repr(value)[:20].strip("'") in found[0][2]
 
 
-@pytest.mark.parametrize("value", ["geocoder:nominatim", "geocoder:geonames", "https://example.org/a?b=c", ""])
+@pytest.mark.parametrize(
+    "value", ["geocoder:nominatim", "geocoder:geonames", "https://example.org/a?b=c", ""]
+)
 def test_city_points_may_name_a_geocoder_an_address_or_nothing(value: str):
     frame = parse_offices(real_with({("rb-yaounde", "coordinate_source"): value}), "offices.csv")
     assert frame.set_index("id").loc["rb-yaounde", "coordinate_source"] == value
@@ -164,7 +168,13 @@ def test_real_table_countries_served_have_sources_and_the_published_counts():
     # Yaoundé: the 8 CCPAC countries; San Salvador: 7 (INTERPOL, 2003); Abidjan: 16 (RFI, 2012);
     # Nairobi: 14 EAPCCO countries; Harare: 16 SARPCCO countries. Buenos Aires and the Caribbean
     # office are not established by a source that lists them, so they stay empty.
-    assert counts == {"rb-yaounde": 8, "rb-abidjan": 16, "rb-san-salvador": 7, "rb-nairobi": 14, "rb-harare": 16}
+    assert counts == {
+        "rb-yaounde": 8,
+        "rb-abidjan": 16,
+        "rb-san-salvador": 7,
+        "rb-nairobi": 14,
+        "rb-harare": 16,
+    }
     for office_id in counts:
         assert frame.loc[office_id, "serves_source"].startswith("https://")
     assert frame.loc["rb-san-salvador", "serves_countries"] == "SV;GT;BZ;HN;NI;PA;CR"
@@ -200,8 +210,17 @@ def test_sourced_points_come_first_and_no_service_is_asked_about_them(fake_nomin
     sourced_file(tmp_path / "sourced_coordinates.csv", f"{rows[0].id},{lat + 0.001},{lon},{SOURCE},the door")
 
     status = geocode_main(
-        [str(path), "--geocoder-url", fake_nominatim.url, "--user-agent", USER_AGENT,
-         "--cache", str(tmp_path / "c.sqlite"), "--min-delay", "0.05"]
+        [
+            str(path),
+            "--geocoder-url",
+            fake_nominatim.url,
+            "--user-agent",
+            USER_AGENT,
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+            "--min-delay",
+            "0.05",
+        ]
     )
     out = capsys.readouterr().out
 
@@ -226,7 +245,15 @@ def test_sourced_file_is_applied_with_only_missing_and_by_explicit_path(tmp_path
     elsewhere = sourced_file(tmp_path / "points.csv", f"{rows[1].id},{lat},{lon + 0.002},{SOURCE},")
 
     status = geocode_main(
-        [str(path), "--offline", "--only-missing", "--sourced", str(elsewhere), "--cache", str(tmp_path / "c.sqlite")]
+        [
+            str(path),
+            "--offline",
+            "--only-missing",
+            "--sourced",
+            str(elsewhere),
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+        ]
     )
 
     assert status == 0, capsys.readouterr()
@@ -280,9 +307,59 @@ def test_the_command_line_entry_point(tmp_path):
     path = tmp_path / "offices.csv"
     path.write_bytes(OFFICES.read_bytes())
     done = subprocess.run(
-        [sys.executable, "-m", "geo.geocode", str(path), "--offline", "--dry-run", "--sourced", str(SOURCED),
-         "--cache", str(tmp_path / "c.sqlite")],
-        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "geo.geocode",
+            str(path),
+            "--offline",
+            "--dry-run",
+            "--sourced",
+            str(SOURCED),
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "3 placed from sourced coordinates" in done.stdout
+
+
+# --- geo.coverage: the data of a "Countries served" layer -----------------------------------------
+
+
+def test_coverage_has_one_shape_per_office_and_country_and_names_the_missing_ones():
+    from geo.coverage import coverage_geojson, coverage_legend
+
+    frame = load_offices(OFFICES)
+    collection = coverage_geojson(frame)
+    features = collection["features"]
+    pairs = {(f["properties"]["office_id"], f["properties"]["country"]) for f in features}
+    assert len(pairs) == len(features)
+    assert ("rb-yaounde", "CD") in pairs and ("rb-nairobi", "CD") in pairs  # served by both
+    assert {f["properties"]["colour"] for f in features} == {"#009E73"}
+    assert all(f["properties"]["source"].startswith("https://") for f in features)
+    # Islands too small for the 1:110m outlines are listed, never dropped silently.
+    assert collection["missing"]["rb-yaounde"] == ["ST"]
+    assert len(features) + sum(map(len, collection["missing"].values())) == 8 + 16 + 7 + 14 + 16
+    legend = coverage_legend(frame)
+    assert [row.office_id for row in legend] == [
+        "rb-san-salvador",
+        "rb-abidjan",
+        "rb-yaounde",
+        "rb-harare",
+        "rb-nairobi",
+    ]
+    assert [row.countries for row in legend] == [7, 16, 8, 16, 14]
+
+
+def test_coverage_of_an_older_table_is_empty():
+    from geo.coverage import coverage_geojson, coverage_legend
+
+    frame = load_offices(OFFICES).drop(columns=["serves_countries"])
+    assert coverage_geojson(frame) == {"type": "FeatureCollection", "features": [], "missing": {}}
+    assert coverage_legend(frame) == []
