@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def cell_name(lon: float, lat: float) -> str:
     return f"{'w' if w < 0 else 'e'}{abs(w):03d}{'s' if s < 0 else 'n'}{abs(s):02d}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def level(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -49,7 +50,7 @@ def on_land(lon: float, lat: float, land: dict) -> bool:
     inside = False
     for polygon in land["coordinates"]:
         for ring in polygon:
-            for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+            for (x1, y1), (x2, y2) in pairwise(ring):
                 if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
                     inside = not inside
     return inside
@@ -89,7 +90,7 @@ def test_levels_are_land_and_borders_within_their_box_and_of_sensible_size():
         lines += borders["geometry"]["coordinates"]
         for line in lines:
             assert all(w <= x <= e and s <= y <= n for x, y in line), path.name
-            assert all(abs(b[0] - a[0]) <= 180 for a, b in zip(line, line[1:])), path.name
+            assert all(abs(b[0] - a[0]) <= 180 for a, b in pairwise(line)), path.name
     assert (BASEMAP / "world-50m.geojson").stat().st_size < 1_300_000
     sizes = [p.stat().st_size for p in CELLS.glob("*.geojson")]
     assert max(sizes) < 200_000 and sum(sizes) < 3_500_000
