@@ -83,12 +83,15 @@ BUILTIN_STRINGS = (
     N_("Drag and drop file here"),
 )
 # Texts with a number in them: a pattern of the English text, and its translation.
-BUILTIN_PATTERNS = ((r"^(\d+)MB per file$", N_("{mb} MB per file")),)
+BUILTIN_PATTERNS = (
+    (r"^(\d+)MB per file$", N_("{mb} MB per file")),
+    (r"^Remove (.+)$", N_("Remove {value}")),  # a chosen region's remove button
+)
 
 # Runs in the page itself (st.html with JavaScript): <html lang> and dir follow the language, and
 # Streamlit's English strings are replaced as React draws them (a MutationObserver; a rerun with
 # another language replaces the observer). Nothing inside Markdown, HTML blocks or tables changes.
-PAGE_SCRIPT = """
+PAGE_SCRIPT = r"""
 <span class="gs-page-script" hidden></span>
 <script>
 (function () {
@@ -103,20 +106,38 @@ PAGE_SCRIPT = """
     if (Object.prototype.hasOwnProperty.call(cfg.strings, key)) return text.replace(key, cfg.strings[key]);
     for (const [re, out] of patterns) {
       const m = key.match(re);
-      if (m) return text.replace(key, out.replace("{mb}", m[1]));
+      if (m) return text.replace(key, out.replace(/\{\w+\}/, () => m[1]));
     }
     return null;
+  }
+  // What the page showed before a translation, per node, kept across reruns: a later language
+  // (or English again) starts from Streamlit's English, not from the previous translation.
+  const memory = window.__gsOriginals || (window.__gsOriginals = new WeakMap());
+  function english(node, key, value) {
+    const seen = memory.get(node);
+    return seen && seen[key] && seen[key].out === value ? seen[key].en : value;
+  }
+  function place(node, key, value, set) {
+    const en = english(node, key, value);
+    let out = translate(en);
+    if (out === null) out = en;
+    if (out !== en) {
+      const seen = memory.get(node) || {};
+      seen[key] = { en: en, out: out };
+      memory.set(node, seen);
+      window.__gsTranslated = true;
+    }
+    if (out !== value) set(out);
   }
   let pending = false;
   function fix() {
     pending = false;
     if (html.lang !== cfg.lang) html.lang = cfg.lang;
     if (html.dir !== cfg.dir) html.dir = cfg.dir;
-    if (!cfg.translate) return;
+    if (!cfg.translate && !window.__gsTranslated) return;  // English, and nothing to put back
     for (const attr of ATTRS) {
       doc.querySelectorAll("[" + attr + "]").forEach((el) => {
-        const value = el.getAttribute(attr), out = translate(value);
-        if (out !== null && out !== value) el.setAttribute(attr, out);
+        place(el, attr, el.getAttribute(attr), (out) => el.setAttribute(attr, out));
       });
     }
     const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
@@ -128,8 +149,7 @@ PAGE_SCRIPT = """
     while (walker.nextNode()) {
       const node = walker.currentNode, value = node.nodeValue;
       if (!value || !value.trim()) continue;
-      const out = translate(value);
-      if (out !== null && out !== value) node.nodeValue = out;
+      place(node, "text", value, (out) => { node.nodeValue = out; });
     }
   }
   const observer = new MutationObserver(() => {

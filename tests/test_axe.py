@@ -187,6 +187,26 @@ def test_streamlit_strings_that_appear_later_are_translated_too(streamlit_server
     clear = page.locator('[data-testid="stSidebar"] [aria-label="Tout effacer"]')
     clear.wait_for(timeout=10_000)
     assert page.locator('[aria-label="Clear all"]').count() == 0
+    # Another language chosen in the sidebar: the same page follows without a reload.
+    page.keyboard.press("Escape")  # the region list's popup hides the rest of the page from roles
+    page.get_by_role("combobox", name="Langue").click()
+    page.get_by_role("option", name="العربية").click()
+    page.wait_for_function("() => document.documentElement.lang === 'ar'", timeout=60_000)
+    page.wait_for_function(IDLE_JS, timeout=60_000)
+    assert page.evaluate(LANG_JS) == ["ar", "rtl"]
+    page.locator('[data-testid="stSidebar"] [aria-label="مسح الكل"]').wait_for(timeout=10_000)
+    assert page.locator('[data-testid="stSkipToContent"]').text_content() == "الانتقال إلى المحتوى الرئيسي"
+    assert page.locator('[aria-label="Tout effacer"], [aria-label="Ouvrir"]').count() == 0  # no French left
+    assert page.locator('[aria-label="إزالة أوروبا"]').count() == 1  # "Remove Europe", a pattern
+    # And back to English: Streamlit's own words again.
+    page.keyboard.press("Escape")
+    page.get_by_role("combobox", name="اللغة").click()
+    page.get_by_role("option", name="English").click()
+    page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=60_000)
+    page.wait_for_function(IDLE_JS, timeout=60_000)
+    page.locator('[data-testid="stSidebar"] [aria-label="Clear all"]').wait_for(timeout=10_000)
+    assert page.locator('[data-testid="stSkipToContent"]').text_content() == "Skip to main content"
+    assert page.evaluate(LANG_JS) == ["en", "ltr"]
     page.watch.assert_clean()
 
 
