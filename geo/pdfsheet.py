@@ -161,7 +161,6 @@ def briefing_sheet_pdf(offices: pd.DataFrame, texts: SheetTexts | None = None, *
         drawing.scale_bar(0.36, 0.07, world=True)
         drawing.attribution()
         drawing.markers(placed)
-        drawing.place_labels(placed, lambda r: str(numbers[str(r["id"])]), limit=len(placed))
         frame = ax.patch
         frame.set_visible(True)
         y += map_height + 4 * MM
@@ -187,7 +186,7 @@ def briefing_sheet_pdf(offices: pd.DataFrame, texts: SheetTexts | None = None, *
 
         head = [page.wrap(plain(labels.get(c, c)), widths[c] - 2 * pad, TABLE_PT, True, 2) for c in COLUMNS]
         y += row(head, y, True, HEAD)
-        shown = 0
+        shown, listed = 0, set()
         for n, (_, record) in enumerate(offices.iterrows(), start=1):
             cells = [page.wrap(_cell(record, c, n, texts), widths[c] - 2 * pad, TABLE_PT) for c in COLUMNS]
             height = max(len(c) for c in cells) * line_height + 2 * pad
@@ -195,6 +194,10 @@ def briefing_sheet_pdf(offices: pd.DataFrame, texts: SheetTexts | None = None, *
                 break
             y += row(cells, y, False, None)
             shown += 1
+            listed.add(str(record["id"]))
+        # Numbers on the map for the rows the table lists (the others have no row to refer to).
+        in_table = placed[placed["id"].astype(str).isin(listed)]
+        drawing.place_labels(in_table, lambda r: str(numbers[str(r["id"])]), limit=len(in_table))
         if shown < len(offices):
             page.put(page.x(MARGIN), y + pad, plain(texts.more.format(n=len(offices) - shown)), TABLE_PT,
                      colour=MUTED)

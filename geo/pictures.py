@@ -177,6 +177,12 @@ def land_rings() -> tuple[np.ndarray, ...]:
     return tuple(rings)
 
 
+@lru_cache(maxsize=1)
+def ring_bounds() -> tuple[tuple[float, float, float, float], ...]:
+    """(west, south, east, north) of each ring of :func:`land_rings`."""
+    return tuple((*ring.min(axis=0), *ring.max(axis=0)) for ring in land_rings())
+
+
 def _marker_path(shape: str) -> tuple[MplPath, float]:
     """The shape as a path in a box of 1 (y up) and its size relative to the 28-unit drawing."""
     if shape == "circle":
@@ -323,7 +329,14 @@ class MapDrawing:
             shifts.append(-360.0)
         if self.view.east > 180:
             shifts.append(360.0)
-        rings = [ring + np.array([shift, 0.0]) for shift in shifts for ring in land_rings()]
+        view = self.view
+        # Only the rings that reach into the view: a region picture draws a few dozen, not 288.
+        rings = [
+            ring + np.array([shift, 0.0])
+            for shift in shifts
+            for ring, (west, south, east, north) in zip(land_rings(), ring_bounds(), strict=True)
+            if west + shift <= view.east and east + shift >= view.west and south <= view.north and north >= view.south
+        ]
         self.ax.add_collection(
             PolyCollection(rings, facecolors=LAND, edgecolors=BORDER, linewidths=self.style.border, zorder=1,
                            joinstyle="round", antialiased=True)
