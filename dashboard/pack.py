@@ -53,7 +53,8 @@ def _deck(table: pd.DataFrame, lang: str, today: str) -> bytes:
     n = len(tour)
     texts = DeckTexts(
         title=_title(),
-        subtitle=f"{ngettext('{n} office', '{n} offices', n).format(n=i18n.number(n))} · {today}",
+        # A left-to-right mark keeps the date in one piece in Arabic (else 30-11-2026 after the bidi algorithm).
+        subtitle=f"{ngettext('{n} office', '{n} offices', n).format(n=i18n.number(n))} · \u200e{today}",
         overview_title=_("The General Secretariat around the world"),
         partner=_("Partner"),
         serves=_("Serves"),

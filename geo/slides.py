@@ -57,6 +57,13 @@ class DeckTexts:
     list_separator: str = ", "
 
 
+def caller_text(text: str, limit: int | None = None) -> str:
+    """A text the caller wrote (translated): like :func:`geo.pictures.plain`, but its left-to-right and
+    right-to-left marks stay (they keep a date such as 2026-11-30 in one piece in Arabic)."""
+    kept = str(text).replace("\u200e", "\ue000").replace("\u200f", "\ue001")
+    return plain(kept, limit).replace("\ue000", "\u200e").replace("\ue001", "\u200f")
+
+
 def _set_rtl(paragraph, texts: DeckTexts) -> None:
     """Right-to-left paragraph (``a:pPr rtl="1"``), aligned right."""
     paragraph.alignment = PP_ALIGN.RIGHT
@@ -81,17 +88,24 @@ def _font(run, texts: DeckTexts, size: float, bold: bool = False, colour: RGBCol
         rpr.set("altLang", "en-US")
 
 
-def _write(frame, lines: list[tuple[str, float, bool, RGBColor]], texts: DeckTexts) -> None:
-    """Paragraphs of (text, size, bold, colour) into a text frame, replacing what is there."""
+def _write(frame, lines: list[tuple], texts: DeckTexts) -> None:
+    """Paragraphs of (text, size, bold, colour[, left_to_right]) into a text frame, replacing what is there.
+
+    A line marked left-to-right (a URL) keeps its own direction inside a right-to-left deck: the bidi
+    algorithm would otherwise reorder its slashes and dots.
+    """
     frame.clear()
     frame.word_wrap = True
-    for i, (text, size, bold, colour) in enumerate(lines):
+    for i, (text, size, bold, colour, *ltr) in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         run = paragraph.add_run()
         run.text = text
         _font(run, texts, size, bold, colour)
         paragraph.space_after = Pt(size * 0.4)
-        if texts.rtl:
+        if texts.rtl and ltr and ltr[0]:
+            paragraph.alignment = PP_ALIGN.RIGHT
+            paragraph._p.get_or_add_pPr().set("rtl", "0")
+        elif texts.rtl:
             _set_rtl(paragraph, texts)
 
 
@@ -107,9 +121,11 @@ def _title(slide, text: str, texts: DeckTexts, top: int = TITLE_TOP, height: int
     shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
 
 
-def _notes(slide, lines: list[str], texts: DeckTexts) -> None:
+def _notes(slide, lines: list, texts: DeckTexts) -> None:
+    """Lines of text, or (text, left_to_right) pairs."""
     frame = slide.notes_slide.notes_text_frame
-    _write(frame, [(line, 12, False, INK) for line in lines if line], texts)
+    pairs = [line if isinstance(line, tuple) else (line, False) for line in lines]
+    _write(frame, [(text, 12, False, INK, ltr) for text, ltr in pairs if text], texts)
 
 
 def _picture(slide, data: bytes, left, top, width, height, alt: str) -> None:
@@ -153,10 +169,11 @@ def _office_slide(prs, offices: pd.DataFrame, row: pd.Series, texts: DeckTexts) 
     source = plain(row.get("source_url"), 240)
     if source:
         sources = slide.shapes.add_textbox(text_left, body_top + body_height - Inches(0.9), text_width, Inches(0.9))
-        _write(sources.text_frame, [(f"{plain(texts.sources)}: {source}", SMALL_PT, False, MUTED)], texts)
+        _write(sources.text_frame, [(f"{plain(texts.sources)}:", SMALL_PT, False, MUTED),
+                                    (source, SMALL_PT, False, MUTED, True)], texts)
         sources.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
     _notes(slide, [plain(row.get("name")), plain(row.get("description")),
-                   f"{plain(texts.sources)}: {source}" if source else ""], texts)
+                   f"{plain(texts.sources)}:" if source else "", (source, True)], texts)
 
 
 def build_deck(offices: pd.DataFrame, texts: DeckTexts | None = None) -> bytes:
@@ -172,7 +189,7 @@ def build_deck(offices: pd.DataFrame, texts: DeckTexts | None = None) -> bytes:
     subtitle = slide.placeholders[1]
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = (
         Inches(0.6), Inches(4.3), SLIDE_WIDTH - Inches(1.2), Inches(1.0))
-    _write(subtitle.text_frame, [(plain(texts.subtitle, 200), 24, False, MUTED)], texts)
+    _write(subtitle.text_frame, [(caller_text(texts.subtitle, 200), 24, False, MUTED)], texts)
     _notes(slide, [plain(texts.title), plain(texts.subtitle)], texts)
 
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])

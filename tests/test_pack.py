@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 from pptx import Presentation
+from pptx.enum.text import PP_ALIGN
 from pptx.util import Pt
 
 from geo import pdfsheet, pictures, slides
@@ -128,7 +129,12 @@ def test_deck_slides_titles_notes_pictures(offices, arabic, lang):
     paragraphs = [p for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
                   for p in shape.text_frame.paragraphs if p.runs]
     rtl = [p._p.pPr is not None and p._p.pPr.get("rtl") == "1" for p in paragraphs]
-    assert all(rtl) if lang == "ar" else not any(rtl)
+    urls = ["".join(r.text for r in p.runs).startswith("https://") for p in paragraphs]
+    if lang == "ar":  # every paragraph right to left but the URLs, which keep their own direction
+        assert all(r != u for r, u in zip(rtl, urls, strict=True))
+        assert all(p.alignment == PP_ALIGN.RIGHT for p in paragraphs)
+    else:
+        assert not any(rtl)
     if lang == "ar":
         cs = {run._r.rPr.find("{http://schemas.openxmlformats.org/drawingml/2006/main}cs").get("typeface")
               for p in paragraphs for run in p.runs}
