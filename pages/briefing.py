@@ -10,9 +10,9 @@ import streamlit as st
 from dashboard.page import finish_page, start_page
 from dashboard.tour import show_tour_map, step_from_url
 from geo.filtering import briefing_order
-from i18n import _
+from i18n import N_, _
 
-page = start_page(sidebar="collapsed")
+page = start_page(sidebar="collapsed", title=N_("Briefing"))
 state = st.session_state
 tour = briefing_order(page.shown.dropna(subset=["latitude", "longitude"]))
 last = len(tour)
