@@ -155,7 +155,7 @@ def briefing_sheet_pdf(offices: pd.DataFrame, texts: SheetTexts | None = None, *
         numbers = {str(office_id): n for n, office_id in enumerate(offices["id"], start=1)}
         placed = _placed(offices)
         drawing = MapDrawing(page.fig, ax, view, texts.picture,
-                             Style(marker=7.5, label=6.5, legend=6, small=5.5, border=0.3))
+                             Style(marker=9, label=7, legend=6.5, small=5.5, border=0.3))
         drawing.land()
         drawing.legend(placed, loc="lower left")
         drawing.scale_bar(0.36, 0.07, world=True)
