@@ -14,7 +14,7 @@ import pytest
 
 from geo import assets
 from geo.mapbuild import MapOptions, OfflineBasemap, basemap_levels, build_base_map
-from tests.conftest import MAP_FRAME, wait_for_map
+from tests.conftest import MAP_FRAME, screenshot, wait_for_map
 
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAP = ROOT / "data" / "basemap"
@@ -134,4 +134,5 @@ def test_finer_levels_are_fetched_only_when_the_zoom_needs_them(streamlit_server
     # Singapore's label, over land drawn from the 1:10m cell (its sea painted over the coarser level).
     frame.wait_for_function("() => document.querySelectorAll('.leaflet-gs-land-pane path').length > 0")
     assert "Singapore" in frame.evaluate("() => [...document.querySelectorAll('.gs-place')].map(e => e.textContent)")
+    screenshot(page, "basemap-singapore-z12")
     page.watch.assert_clean()
