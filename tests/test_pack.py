@@ -212,3 +212,37 @@ def test_hostile_names_stay_text(offices, tmp_path):
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
         # Shown as the characters it is (wrapped in its narrow column).
         assert "<img src=x" in text and "onerror=alert(" in text
+
+
+# --- the sidebar's buttons -----------------------------------------------------------------------
+
+
+def _pack_app() -> None:
+    import i18n
+    from dashboard.pack import _deck, pack_downloads
+    from geo.localise import localise
+    from geo.table import load_offices
+
+    from pathlib import Path
+
+    i18n.set_language("ar")
+    table = localise(load_offices(Path(i18n.__file__).parent.parent / "data" / "offices.csv"), "ar").head(2)
+    pack_downloads(table)
+    plain = table[[c for c in table.columns if not c.endswith("_en")]]
+    import streamlit as st
+
+    st.session_state["deck"] = _deck(plain, "ar", "2026-11-30")
+
+
+def test_pack_downloads_in_the_sidebar_in_the_language():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_pack_app, default_timeout=120).run()
+    assert not at.exception
+    assert [s.value for s in at.sidebar.subheader] == ["حزمة الإحاطة"]
+    labels = [b.label for b in at.sidebar.get("download_button")]
+    assert len(labels) == 5 and "شرائح العرض (PPTX)" in labels
+    deck = Presentation(io.BytesIO(at.session_state["deck"]))
+    assert len(deck.slides) == 4
+    subtitle = deck.slides[0].placeholders[1].text_frame.text
+    assert "\u200e2026-11-30" in subtitle  # the date kept in one piece in Arabic
