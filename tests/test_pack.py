@@ -218,12 +218,12 @@ def test_hostile_names_stay_text(offices, tmp_path):
 
 
 def _pack_app() -> None:
+    from pathlib import Path
+
     import i18n
     from dashboard.pack import _deck, pack_downloads
     from geo.localise import localise
     from geo.table import load_offices
-
-    from pathlib import Path
 
     i18n.set_language("ar")
     table = localise(load_offices(Path(i18n.__file__).parent.parent / "data" / "offices.csv"), "ar").head(2)
