@@ -1,7 +1,7 @@
 """The briefing pack (issue #12): map pictures, the slide deck and the PDF sheet, opened with the programs
 people use: Pillow (PNG), an XML parser (SVG), python-pptx (PPTX), poppler's pdfinfo and pdffonts (PDF).
 
-Small on purpose (the deck tests use three offices): the whole file runs in well under a minute.
+Small on purpose (the deck tests use two offices): the whole file runs in well under a minute.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _pictures(slide) -> list:
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_deck_slides_titles_notes_pictures(offices, arabic, lang):
-    table = (arabic if lang == "ar" else offices).head(3)
+    table = (arabic if lang == "ar" else offices).head(2)
     deck = _deck(table, lang)
     assert deck.slide_width * 9 == deck.slide_height * 16 or abs(deck.slide_width / deck.slide_height - 16 / 9) < 0.01
     assert len(deck.slides) == 2 + len(table)
@@ -169,7 +169,7 @@ def test_pdf_one_page_right_size_fonts_embedded(offices, arabic, tmp_path, lang,
 
 
 def test_pdf_counts_rows_that_do_not_fit(offices):
-    many = pd.concat([offices] * 5, ignore_index=True)
+    many = pd.concat([offices] * 3, ignore_index=True)
     many["id"] = [f"office-{i}" for i in range(len(many))]
     data = pdfsheet.briefing_sheet_pdf(many, pdfsheet.SheetTexts(more="MORE {n}"), page_size="letter")
     assert data.startswith(b"%PDF")
