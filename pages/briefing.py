@@ -7,6 +7,7 @@ geo/web/tour.js); the step is in the URL (``step=N``), written by the browser, r
 
 import streamlit as st
 
+from dashboard.pack import pack_downloads
 from dashboard.page import finish_page, start_page
 from dashboard.tour import show_tour_map, step_from_url
 from geo.filtering import briefing_order
@@ -16,6 +17,7 @@ page = start_page(sidebar="collapsed", title=N_("Briefing"))
 state = st.session_state
 tour = briefing_order(page.shown.dropna(subset=["latitude", "longitude"]))
 last = len(tour)
+pack_downloads(page.shown)  # slides, map pictures and the PDF sheet, in the sidebar
 
 state.pop("_requested_step", None)  # dashboard.state checked the share link's step; the URL has it
 state["step"] = step_from_url(last)  # the browser keeps the address bar's step= current

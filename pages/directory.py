@@ -20,6 +20,7 @@ import i18n
 from dashboard import data
 from dashboard.labels import region_label, translated_type_labels, type_glyph, type_label
 from dashboard.mapview import map_options, office_map
+from dashboard.pack import pack_downloads
 from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
 from dashboard.sidebar import SEARCH_PAUSE
@@ -231,4 +232,5 @@ c5.download_button(
     width="stretch",
 )
 st.caption(_("Open the sheet in a browser and print it (Ctrl+P); it fits one A4 or US Letter page."))
+pack_downloads(page.shown)  # slides, map pictures and the PDF sheet, in the sidebar
 finish_page(page)
