@@ -45,11 +45,12 @@ def map_options(
     legend_actions: bool = False,
     active_types: tuple[str, ...] | None = None,
     fill_frame: bool = False,
+    host_script: str = "",
 ) -> MapOptions:
     """The map's options in the current language.
 
-    The map page passes ``keep_view``, ``legend_actions``, ``active_types`` and ``fill_frame``
-    (see :class:`geo.mapbuild.MapOptions`); other pages keep the defaults.
+    The map page passes ``keep_view``, ``legend_actions``, ``active_types``, ``fill_frame`` and
+    ``host_script`` (see :class:`geo.mapbuild.MapOptions`); other pages keep the defaults.
     """
     return MapOptions(
         type_labels=translated_type_labels(),
@@ -69,6 +70,7 @@ def map_options(
         legend_actions=legend_actions,
         active_types=active_types,
         fill_frame=fill_frame,
+        host_script=host_script,
         # "{type}" is replaced in the map (never str.format: a type label may hold braces).
         ui_text={"only": _("only"), "only_label": _("Show only: {type}")},
         cluster_label=cluster_labels(),

@@ -27,7 +27,13 @@ PANEL_CSS = """
 .office-panel dd { margin: 0; overflow-wrap: anywhere; }
 /* A narrow panel (beside the map on a laptop, or on a phone): each label above its value. */
 @container (max-width: 340px) {
-  .office-panel { padding: 10px 12px; font-size: .94rem; line-height: 1.4; }
+  .office-panel { padding: 10px 12px; font-size: .9rem; line-height: 1.32; }
+  .office-panel h2 { font-size: 1.15rem; }
+  .office-panel dl { grid-template-columns: 1fr; gap: 0; }
+  .office-panel dt { margin-top: 4px; font-size: .84rem; }
+}
+@media (max-width: 640px) {
+  .office-panel { padding: 10px 12px; }
   .office-panel h2 { font-size: 1.15rem; }
   .office-panel dl { grid-template-columns: 1fr; gap: 0; }
   .office-panel dt { margin-top: 5px; font-size: .86rem; }

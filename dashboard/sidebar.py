@@ -109,6 +109,7 @@ def filter_controls(offices) -> Filters:
                 f"{type_glyph(office_type)} {label} ({i18n.number(int(counts.get(office_type, 0)))})",
                 key=type_widget_key(office_type),
                 width="stretch",
+                wrap=True,  # the whole label, never cut ("Global Complex for In…")
             )
             row.button(
                 _("only"),

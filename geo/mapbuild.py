@@ -137,6 +137,9 @@ class MapOptions:
     cluster_label: Mapping[str, str] = field(default_factory=lambda: dict(CLUSTER_LABEL))
     list_separator: str = ", "
     fill_frame: bool = False  # the map fills its frame, however the page sizes the frame (map page)
+    # The app's own JavaScript (never data) that the map frame runs once in the page holding it
+    # (same origin), so the page needs no script element of its own; "" for none.
+    host_script: str = ""
 
 
 # --- marker shapes ---------------------------------------------------------------------------
@@ -568,6 +571,15 @@ class OfficeMarkers(MacroElement):
                 try { return window.top.innerWidth; } catch (e) { return window.innerWidth; }
             };
             var touch = topWidth() <= 640 || !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+            if (cfg.hostScript) {  // once per page, in the page's own realm (it outlives this frame)
+                try {
+                    var host = window.parent;
+                    if (host && host !== window && !host.__gsHostScript) {
+                        host.__gsHostScript = true;
+                        new host.Function(cfg.hostScript)();
+                    }
+                } catch (e) { /* a page of another origin: nothing to do */ }
+            }
             box.classList.toggle("gs-touch", touch);
             if (cfg.fill && !document.documentElement.classList.contains("fill-frame")) {
                 document.documentElement.classList.add("fill-frame");
@@ -858,7 +870,11 @@ class OfficeMarkers(MacroElement):
                 if (!m || topWidth() > 640) { return; }
                 var lift = function () {
                     var p = map.latLngToContainerPoint(m.getLatLng()), h = map.getSize().y;
-                    if (p.y > h * 0.38) { map.panBy([0, p.y - h * 0.3]); }
+                    var top = 0, host = h / 0.5;
+                    try { top = window.frameElement.getBoundingClientRect().top; host = window.parent.innerHeight; }
+                    catch (e) { /* alone: the whole frame */ }
+                    var visible = Math.max(80, Math.min(h, host * 0.5 - top));  // the sheet takes the lower half
+                    if (p.y > visible - 24 || p.y < 40) { map.panBy([0, p.y - visible * 0.62]); }
                 };
                 if (map._animatingZoom || (map._panAnim && map._panAnim._inProgress)) { map.once("moveend", lift); }
                 else { lift(); }
@@ -994,6 +1010,7 @@ def build_office_layer(offices: pd.DataFrame, options: MapOptions | None = None)
         "clusterLabel": dict(options.cluster_label),
         "listSep": options.list_separator,
         "legendPrefix": LEGEND_ACTION,
+        "hostScript": options.host_script,
     }
     group = folium.FeatureGroup(name="offices", control=False)
     group.add_child(OfficeMarkers(js_json(config), js_json(office_rows(offices))), name="office_markers")

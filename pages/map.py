@@ -5,8 +5,6 @@ panel is a bottom sheet over the map. A click on a marker, Enter or Space on a f
 choice in the list opens an office; a search that leaves exactly one office opens it.
 """
 
-import json
-
 import streamlit as st
 
 from dashboard import data
@@ -18,8 +16,8 @@ from i18n import _
 
 # The map frame's top edge is about this far below the window's top (title and count above it);
 # the frame fills the rest of the window's height.
-MAP_TOP_WIDE = 128
-MAP_TOP_NARROW = 150
+MAP_TOP_WIDE = 100
+MAP_TOP_NARROW = 210
 PAGE_CSS = f"""
 <style>
 .st-key-map_area iframe[title="streamlit_folium.st_folium"] {{
@@ -28,18 +26,20 @@ PAGE_CSS = f"""
 .st-key-map_page_head h3 {{ padding: 0; font-size: 1.35rem; line-height: 1.35; }}
 .st-key-map_page_head p.office-count {{ margin: 0; line-height: 1.4; }}
 /* The panel beside the map stays in view: it scrolls inside, not the page. */
-.st-key-office_sheet {{ position: relative; max-height: calc(100vh - {MAP_TOP_WIDE + 80}px); overflow-y: auto; }}
+.st-key-office_sheet {{ position: relative; max-height: calc(100vh - {MAP_TOP_WIDE}px); overflow-y: auto; }}
 /* The close button sits in the panel's corner (it takes no line of its own). */
 .st-key-close_office {{ position: absolute; top: 6px; inset-inline-end: 6px; z-index: 1; width: auto; }}
 .st-key-close_office button {{ min-height: 36px; min-width: 36px; padding: 0 6px; }}
-.st-key-office_sheet .office-panel h2 {{ padding-inline-end: 5.5rem; }}
-.st-key-gs_sidebar_closer {{ display: none; }}
+/* Only the cross shows; "Close" stays the button's name for screen readers. */
+.st-key-close_office button [data-testid="stMarkdownContainer"] {{ position: absolute; width: 1px; height: 1px;
+  overflow: hidden; clip-path: inset(50%); white-space: nowrap; }}
+.st-key-office_sheet .office-panel h2 {{ padding-inline-end: 2.2rem; }}
 @media (max-width: 640px) {{
   .st-key-map_area iframe[title="streamlit_folium.st_folium"] {{
     height: calc(100vh - {MAP_TOP_NARROW}px) !important; height: calc(100dvh - {MAP_TOP_NARROW}px) !important;
     min-height: 300px; }}
   /* The panel is a bottom sheet over the lower part of the map. */
-  .st-key-office_sheet {{ position: fixed; left: 0; right: 0; bottom: 0; z-index: 99; max-height: 55dvh;
+  .st-key-office_sheet {{ position: fixed; left: 0; right: 0; bottom: 0; z-index: 99; max-height: 50dvh;
     overflow-y: auto; background: #fff; padding: 6px 12px 16px; border-radius: 14px 14px 0 0;
     box-shadow: 0 -4px 18px rgba(0,0,0,.28); }}
   .st-key-close_office button {{ min-height: 44px; min-width: 44px; }}
@@ -47,11 +47,8 @@ PAGE_CSS = f"""
 </style>
 """
 
-# Runs in the page (from a hidden frame, st.iframe): on a phone the sidebar closes after a
-# filter change (a type ticked, "only", or Enter in the search), so the map is seen at once.
-SIDEBAR_CLOSER = """<script>
-window.parent.Function(%s)();
-</script>"""
+# Run once in the page by the map's frame (MapOptions.host_script): on a phone the sidebar closes
+# after a filter change (a type ticked, "only", or Enter in the search), so the map is seen at once.
 SIDEBAR_CLOSER_JS = r"""
 var win = window, doc = document;
 if (win.__gsSidebarCloser) { return; }
@@ -81,10 +78,12 @@ state = st.session_state
 query = page.filters.query
 
 st.html(PAGE_CSS)
-with st.container(key="gs_sidebar_closer"):
-    st.iframe(SIDEBAR_CLOSER % json.dumps(SIDEBAR_CLOSER_JS), height=1)
 
 ids = list(shown.sort_values("name")["id"])
+PENDING_OFFICE = "_pending_office"  # a marker click, taken before the list (its widget) is drawn
+pending = state.pop(PENDING_OFFICE, None)
+if pending in ids:
+    state["office"] = pending
 # A search that leaves exactly one office opens it (once for each search text, so it can be closed).
 if query and len(ids) == 1:
     if state.get("_search_opened") != (query, ids[0]):
@@ -97,20 +96,34 @@ if state.get("office") not in ids:
 
 
 def select_office(office_id: str) -> None:
-    state["office"] = office_id
+    state[PENDING_OFFICE] = office_id
 
 
 def close_office() -> None:
     state["office"] = None
 
 
-with st.container(key="map_page_head", gap="small"):
+# The title and count above the map, the list of offices above the panel: the map and the panel
+# below them start at the same height and both fit in a 1280x720 window.
+head_column, list_column = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
+with head_column, st.container(key="map_page_head", gap="small"):
     st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
     # A polite live region: screen readers say the new count after each filter change.
     st.markdown(
         f'<p class="office-count" data-count="{len(shown)}" role="status" aria-live="polite">'
         f"{esc(data.count_line(len(shown)))}</p>",
         unsafe_allow_html=True,
+    )
+with list_column:
+    names = dict(zip(shown["id"], shown["name"], strict=True))
+    st.selectbox(
+        _("Office"),
+        options=ids,
+        index=None,
+        format_func=lambda office_id: names.get(office_id, office_id),
+        placeholder=_("Choose an office…"),
+        key="office",
+        label_visibility="collapsed",  # the placeholder says it; the label stays for screen readers
     )
 
 map_column, side_column = st.columns([3, 2], gap="medium")
@@ -128,21 +141,13 @@ with map_column:
             legend_actions=True,
             active_types=page.filters.types,
             fill_frame=True,
+            host_script=SIDEBAR_CLOSER_JS,
         )
         clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action)
     if clicked or state.get(TYPE_ACTION_KEY):
         st.rerun()  # a click the change callback did not see (AppTest): draw it now
 
 with side_column:
-    names = dict(zip(shown["id"], shown["name"], strict=True))
-    st.selectbox(
-        _("Office"),
-        options=ids,
-        index=None,
-        format_func=lambda office_id: names.get(office_id, office_id),
-        placeholder=_("Choose an office…"),
-        key="office",
-    )
     chosen = state.get("office")
     if chosen:
         with st.container(key="office_sheet", gap="small"):
