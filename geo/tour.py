@@ -75,7 +75,6 @@ def _office_step(step: TourStep) -> dict[str, object]:
         "lon": round(float(office["longitude"]), 6),
         "type": [t.value for t in TYPES].index(kind),
         "name": esc(office["name"]),
-        "plain": str(office["name"]),  # an attribute value set with setAttribute, never parsed as HTML
         "city": esc(office.get("city", "")),
         "tz": str(office.get("timezone", "") or ""),
         "zoom": STEP_ZOOM,

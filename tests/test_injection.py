@@ -26,6 +26,7 @@ import pytest
 
 import i18n
 from dashboard.panel import panel_html
+from dashboard.shell import page_script
 from geo import exports
 from geo.localise import localise
 from geo.mapbuild import MapOptions, build_base_map, build_office_layer, build_office_map
@@ -131,12 +132,18 @@ def all_elements(node):
         yield node
 
 
+# dashboard/shell.py's script, exactly as each language sends it: any other <script> is a finding.
+APP_PAGE_SCRIPTS = frozenset(page_script(lang).strip() for lang in i18n.LANGUAGES)
+
+
 def page_problems(at, markdown: bool = True) -> list[str]:
     """What hostile data did to an AppTest page: exceptions, HTML it created, Markdown links."""
     problems = [f"exception: {e.value}" for e in at.exception]
     for element in all_elements(at._tree):
         proto = getattr(element, "proto", None)
         kind = type(element).__name__
+        if kind == "Html" and proto.body.strip() in APP_PAGE_SCRIPTS:
+            continue  # the app's own page script (lang, dir, Streamlit's strings): fixed text, no data
         if kind == "Html":
             found, _ = inspect_html(proto.body)
             problems += [f"html: {p}" for p in found] + [f"html raw: {k}" for k in raw_payloads_in(proto.body)]

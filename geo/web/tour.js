@@ -35,6 +35,10 @@
     if (log.length > 60) { log.shift(); }
   }
 
+  function textOf(escapedHtml) {  // the text of an escaped name, for an attribute (never parsed as markup)
+    return new DOMParser().parseFromString(escapedHtml, "text/html").documentElement.textContent;
+  }
+
   function el(tag, className, attrs) {
     var node = doc.createElement(tag);
     if (className) { node.className = className; }
@@ -190,7 +194,7 @@
         var node = this.getElement();
         node.setAttribute("data-office-id", s.id);
         node.setAttribute("role", "button");
-        node.setAttribute("aria-label", s.plain);
+        node.setAttribute("aria-label", textOf(s.name));
         node.classList.toggle("is-selected", T.step === index);
       });
       marker.on("click", function () { go(index); });
