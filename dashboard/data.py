@@ -12,6 +12,7 @@ from dashboard.state import md_literal
 from geo.filtering import filter_offices
 from geo.localise import localise
 from geo.table import OfficeTableError, Problem, load_offices
+import i18n
 from i18n import _, language, ngettext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,3 +104,20 @@ def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:
 
 def count_line(n: int) -> str:
     return ngettext("{n} office shown", "{n} offices shown", n).format(n=n)
+
+
+def source_line() -> str:
+    """Where the offices shown come from, for files and pages: the organisation and the date the
+    shared table was last checked, or the user's own table (never a file name)."""
+    if st.session_state.get(UPLOAD_KEY) is not None:
+        return _("Source: your own table (uploaded in this session)")
+    from geo.organisation import load_organisation
+
+    checked = load_organisation(language()).offices_checked
+    try:
+        from datetime import date
+
+        when = i18n.format_date(date.fromisoformat(checked))
+    except ValueError:
+        when = checked
+    return _("Source: INTERPOL (interpol.int), office data checked on {date}").format(date=when)

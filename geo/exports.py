@@ -205,9 +205,14 @@ def _sub(parent: ET.Element, tag: str, text: object = None, **attrib: str) -> ET
     return element
 
 
-def _kml_description(record: Mapping[str, object], label: str) -> str:
+# KML's own elements: GDAL's KML driver reads ExtendedData fields of these names as clashing with
+# them (it adds empty id2, name2, description2 and loses the balloon text), so they are renamed.
+KML_FIELD_NAMES = {"id": "office_id", "name": "office_name", "description": "office_description"}
+
+
+def _kml_description(record: Mapping[str, object], label: str, separator: str = ", ") -> str:
     """Plain text lines; HTML-escaped too, because Google Earth shows a description as HTML."""
-    place = ", ".join(str(record[k]) for k in ("city", "country") if record.get(k))
+    place = separator.join(str(record[k]) for k in ("city", "country") if record.get(k))
     lines = [str(record.get("name") or ""), label, place]
     for key in ("partner", "opened", "description", "source_url"):
         if record.get(key) not in (None, ""):
@@ -216,9 +221,17 @@ def _kml_description(record: Mapping[str, object], label: str) -> str:
 
 
 def to_kml_bytes(
-    offices: pd.DataFrame, type_labels: Mapping[str, str] | None = None, *, name: str = DEFAULT_TITLE
+    offices: pd.DataFrame,
+    type_labels: Mapping[str, str] | None = None,
+    *,
+    name: str = DEFAULT_TITLE,
+    list_separator: str = ", ",
 ) -> bytes:
-    """KML 2.2: one Style and one Folder per office type, one Placemark per office with coordinates."""
+    """KML 2.2: one Style and one Folder per office type, one Placemark per office with coordinates.
+
+    ``name`` (the document's name) and ``list_separator`` (between city and country, e.g. the
+    Arabic comma) come in the reader's language.
+    """
     columns = export_columns(offices)
     records = [r for r in _records(offices, columns) if _placed(r)]
     kml = ET.Element("kml", xmlns=KML_NAMESPACE)
@@ -244,13 +257,14 @@ def to_kml_bytes(
         for record in members:
             placemark = _sub(folder, "Placemark", id=f"office-{record['id']}")
             _sub(placemark, "name", record["name"])
-            _sub(placemark, "description", _kml_description(record, label))
+            _sub(placemark, "description", _kml_description(record, label, list_separator))
             _sub(placemark, "styleUrl", f"#type-{office_type.value}")
             extended = _sub(placemark, "ExtendedData")
             for column in columns:
                 if column not in _COORDINATES:
                     value = record[column]
-                    _sub(_sub(extended, "Data", name=str(column)), "value", "" if value is None else value)
+                    field = KML_FIELD_NAMES.get(str(column), str(column))
+                    _sub(_sub(extended, "Data", name=field), "value", "" if value is None else value)
             point = _sub(placemark, "Point")
             lon = _format_coordinate(float(record["longitude"]))
             lat = _format_coordinate(float(record["latitude"]))
@@ -380,7 +394,7 @@ def map_html(
         page = _insert_after(page, "<head>", "\n" + head)
     if "<html>" not in page:
         raise ExportError("the map page has no '<html>'")
-    page = page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
+    page = page.replace("<html>", f'<html lang="{html.escape(lang)}" dir="{direction}">', 1)
     when = (generated or date.today()).isoformat()
     header = (
         f'\n<header class="export-header" dir="{direction}"><h1>{html.escape(title)}</h1>'

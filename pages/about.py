@@ -75,8 +75,8 @@ counts = data.base_offices()["office_type"].value_counts()
 for office_type in OfficeType:
     st.markdown(f"- {type_label(office_type.value)}: **{i18n.number(int(counts.get(office_type.value, 0)))}**")
 st.markdown(
-    _("Office data last checked on {date}. Table: {path}.").format(
-        date=when(organisation.offices_checked), path=md_literal(data.table_path().name)
+    _("Office data last checked on {date}, from INTERPOL's own pages; each office names its source.").format(
+        date=when(organisation.offices_checked)
     )
 )
 finish_page(page)

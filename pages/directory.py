@@ -194,7 +194,7 @@ sheet_args = {
     "type_labels": type_labels,
     "column_labels": {**COLUMNS, "office_type": COLUMNS["type"]},
     "generated": today,
-    "source": _("Source: {source}").format(source=data.table_path().name),
+    "source": data.source_line(),
     "rtl": i18n.is_rtl(),
     "lang": i18n.language(),
 }
@@ -206,7 +206,9 @@ c1.download_button(_("Table (CSV)"), partial(exports.to_csv_bytes, export_rows),
 c2.download_button(_("Map data (GeoJSON)"), partial(exports.to_geojson_bytes, export_rows),
                    file_name=exports.export_filename("offices", "geojson", today),
                    mime="application/geo+json", key="dl_geojson", on_click="ignore", width="stretch")
-c3.download_button(_("Google Earth (KML)"), partial(exports.to_kml_bytes, export_rows, type_labels),
+c3.download_button(_("Google Earth (KML)"),
+                   partial(exports.to_kml_bytes, export_rows, type_labels, name=sheet_args["title"],
+                           list_separator=i18n.list_separator()),
                    file_name=exports.export_filename("offices", "kml", today),
                    mime="application/vnd.google-earth.kml+xml", key="dl_kml", on_click="ignore",
                    width="stretch")
@@ -215,7 +217,8 @@ st.markdown(f"#### {_('For briefings')}")
 c4, c5 = st.columns(2)
 c4.download_button(
     _("Download map (HTML, works offline)"),
-    lambda: exports.map_html(export_rows, options).encode("utf-8"),
+    lambda: exports.map_html(export_rows, options, title=sheet_args["title"], generated=today,
+                             source=sheet_args["source"], lang=i18n.language()).encode("utf-8"),
     file_name=exports.export_filename("map", "html", today),
     mime="text/html",
     key="dl_map_html",

@@ -180,6 +180,7 @@ def test_kml_has_one_placemark_per_office_with_lon_lat(offices):
     assert lyon.findtext(f"{KML}styleUrl") == "#type-headquarters"
     data = {d.get("name"): d.findtext(f"{KML}value") for d in lyon.iter(f"{KML}Data")}
     assert data["city"] == "Lyon" and data["opened"] == "1989" and "latitude" not in data
+    assert data["office_id"] == "hq-lyon" and not {"id", "name", "description"} & set(data)
     styles = {s.get("id"): s.findtext(f"{KML}IconStyle/{KML}color") for s in document.findall(f"{KML}Style")}
     assert styles["type-headquarters"] == "ff005ed5"  # #D55E00 as aabbggrr
     assert len(styles) == 5
@@ -214,7 +215,7 @@ def test_map_html_loads_nothing_from_outside(offices):
     assert "L.markerClusterGroup" in page and "leaflet" in page.lower()
     assert '<meta charset="utf-8">' in page
     assert "<title>INTERPOL General Secretariat offices</title>" in page
-    assert '<html lang="en">' in page
+    assert '<html lang="en" dir="ltr">' in page
     assert "2026-11-27" in page
     assert "fetch(" not in page  # the outlines are embedded, not fetched
 
@@ -248,7 +249,7 @@ def test_map_html_header_and_title_are_escaped(offices):
     assert HOSTILE[0] not in page and HOSTILE[3] not in page
     assert f"<title>{html.escape(HOSTILE[0])}</title>" in page
     assert f"<span>{html.escape(HOSTILE[3])}</span>" in page
-    assert '<html lang="en&quot; onload=&quot;x">' in page
+    assert '<html lang="en&quot; onload=&quot;x" dir="ltr">' in page
 
 
 # --- hostile tables in every export ----------------------------------------------------------
@@ -285,7 +286,7 @@ def test_hostile_strings_are_inert_in_kml(offices):
     description = first.findtext(f"{KML}description")
     assert "<img" not in description and html.escape(HOSTILE[0], quote=False) in description
     data_values = {d.get("name"): d.findtext(f"{KML}value") for d in first.iter(f"{KML}Data")}
-    assert data_values["name"] == HOSTILE[0]  # the data itself is intact
+    assert data_values["office_name"] == HOSTILE[0]  # the data itself is intact
     assert root.findtext(f".//{KML}Style/{KML}BalloonStyle/{KML}text") == "$[description]"
 
 
@@ -367,3 +368,30 @@ def test_briefing_sheet_without_crowding_has_no_inset(offices):
     page = sheet(offices[offices["region"] == "Americas"])
     assert '<svg class="inset"' not in page
     assert page.count("<title>") == 1 + 4  # the page title and four markers
+
+
+def test_kml_read_back_by_gdal_has_no_clashing_fields_and_keeps_the_balloon_text(offices, tmp_path):
+    """GDAL's KML driver (pyogrio): ExtendedData named id/name/description would clash with KML's own."""
+    pyogrio = pytest.importorskip("pyogrio")
+    path = tmp_path / "offices.kml"
+    path.write_bytes(exports.to_kml_bytes(offices, name="مكاتب", list_separator="، "))
+    rows = []
+    for layer, _geometry in pyogrio.list_layers(path):  # GDAL makes one layer per folder (office type)
+        meta, _fids, _geometries, values = pyogrio.raw.read(path, layer=layer)
+        fields = list(meta["fields"])
+        assert not {"id2", "name2", "description2", "Name2", "Description2"} & set(fields), fields
+        rows += [dict(zip(fields, row, strict=True)) for row in zip(*values, strict=True)]
+    assert len(rows) == 14
+    lyon = next(r for r in rows if r["office_id"] == "hq-lyon")
+    assert lyon["Name"] == "INTERPOL General Secretariat headquarters"
+    assert "Lyon، France" in lyon["description"]  # the balloon text, with the reader's list separator
+    root = ET.fromstring(path.read_bytes())
+    assert root.findtext(f"{KML}Document/{KML}name") == "مكاتب"
+
+
+def test_the_offline_map_speaks_the_readers_language(offices):
+    page = exports.map_html(offices, MapOptions(rtl=True), title="مكاتب الأمانة العامة", lang="ar",
+                            source="المصدر: الإنتربول", generated=DAY)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "<title>مكاتب الأمانة العامة</title>" in page and "<h1>مكاتب الأمانة العامة</h1>" in page
+    assert '<header class="export-header" dir="rtl">' in page and "المصدر: الإنتربول" in page

@@ -293,7 +293,7 @@ def test_briefing_directory_and_about_in_each_language(lang):
 
     directory = new_app("directory", lang=lang).run()
     assert not directory.exception
-    assert [s.value for s in directory.subheader] == [want["directory"]]
+    assert [s.value for s in directory.main.subheader] == [want["directory"]]
     assert want["count"] in _texts(directory)
     assert want["name"] in list(directory.dataframe[0].value["name"])
 
