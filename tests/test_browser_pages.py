@@ -94,7 +94,7 @@ def test_directory_downloads_parse(streamlit_server, page, tmp_path):
 def test_choosing_a_directory_row_shows_the_office_on_the_map(streamlit_server, page):
     page.goto(streamlit_server.url + "/directory?q=harare")
     page.get_by_text("1 office shown").wait_for(timeout=30_000)
-    grid = page.locator('[data-testid="stDataFrame"]')
+    grid = page.locator('.st-key-directory_full [data-testid="stDataFrame"]')
     grid.wait_for()
     page.wait_for_timeout(1500)  # the grid draws on a canvas after the element appears
     box = grid.bounding_box()

@@ -252,7 +252,7 @@ def test_briefing_steps(hostile_server, page):
 def test_directory_and_about(hostile_server, page):
     page.goto(hostile_server.url + "/directory")
     page.get_by_text(f"{len(OFFICES)} offices shown").wait_for(timeout=TIMEOUT)
-    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=TIMEOUT)
+    page.locator('.st-key-directory_full [data-testid="stDataFrame"]').wait_for(timeout=TIMEOUT)
     assert_inert(page)
     screenshot(page, "injection-directory")
     page.goto(hostile_server.url + "/about")
