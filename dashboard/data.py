@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import i18n
 from dashboard.state import md_literal
 from geo.filtering import filter_offices
 from geo.localise import localise
 from geo.table import OfficeTableError, Problem, load_offices
-import i18n
 from i18n import _, language, ngettext
 
 ROOT = Path(__file__).resolve().parent.parent

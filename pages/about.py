@@ -10,7 +10,6 @@ import i18n
 from dashboard import data
 from dashboard.labels import type_label
 from dashboard.page import finish_page, start_page
-from dashboard.state import md_literal
 from geo.organisation import FACTS_PATH, load_organisation
 from geo.schema import OfficeType
 from geo.table import URL_PATTERN
