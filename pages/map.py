@@ -12,7 +12,7 @@ from dashboard.mapview import map_options, office_map
 from dashboard.page import finish_page, start_page
 from dashboard.panel import esc, show_panel
 from dashboard.sidebar import TYPE_ACTION_KEY, queue_type_action
-from i18n import _
+from i18n import N_, _
 
 # The map frame's top edge is about this far below the window's top (title and count above it);
 # the frame fills the rest of the window's height.
@@ -72,7 +72,7 @@ doc.addEventListener("keydown", function (e) {
 }, true);
 """
 
-page = start_page()
+page = start_page(title=N_("Map"))
 shown = page.shown
 state = st.session_state
 query = page.filters.query
