@@ -46,6 +46,7 @@ def map_options(
     active_types: tuple[str, ...] | None = None,
     fill_frame: bool = False,
     host_script: str = "",
+    coverage: dict | None = None,
 ) -> MapOptions:
     """The map's options in the current language.
 
@@ -71,6 +72,8 @@ def map_options(
         active_types=active_types,
         fill_frame=fill_frame,
         host_script=host_script,
+        coverage=coverage,
+        coverage_note=html.escape(_("Shaded: the countries the offices shown serve")) if coverage else "",
         # "{type}" is replaced in the map (never str.format: a type label may hold braces).
         ui_text={"only": _("only"), "only_label": _("Show only: {type}")},
         cluster_label=cluster_labels(),

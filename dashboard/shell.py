@@ -11,7 +11,7 @@ from dashboard.state import TYPE_KEYS, init_state, type_widget_key
 from geo import assets
 from i18n import N_
 
-PERSISTENT_KEYS = ("lang", "q", "regions", "office", "hq_lines", *(type_widget_key(t) for t in TYPE_KEYS))
+PERSISTENT_KEYS = ("lang", "q", "regions", "office", "hq_lines", "coverage", *(type_widget_key(t) for t in TYPE_KEYS))
 
 RTL_CSS = """
 <style>

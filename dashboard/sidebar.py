@@ -119,6 +119,8 @@ def filter_controls(offices) -> Filters:
                 help=_("Show only: {type}").replace("{type}", label),
                 type="tertiary",
             )
+    sidebar.checkbox(_("Countries served"), key="coverage",
+                     help=_("Shade the countries each regional bureau serves (where a source lists them)."))
     return current_filters()
 
 

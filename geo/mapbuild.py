@@ -119,6 +119,10 @@ class MapOptions:
     selected_zoom: int = 6
     cluster: bool = True
     hub: tuple[float, float] | None = None  # draw lines from here (headquarters) when set
+    # "Countries served": a GeoJSON FeatureCollection (geo.coverage.coverage_geojson) shaded in each
+    # office type's colour, and the legend's line about it (HTML, escaped by the caller).
+    coverage: Mapping[str, object] | None = None
+    coverage_note: str = ""
     online_tiles: bool = True
     basemap_url: str | None = None  # fetch the outlines from here; None embeds them in the page
     asset_base_url: str = assets.STATIC_URL
@@ -204,6 +208,9 @@ html.fill-frame #map_div { height: 100% !important; }
 .office-cluster svg { display: block; }
 .office-legend { background: rgba(255,255,255,.95); padding: 8px 10px; border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,.4); font-size: 13px; line-height: 1.35; color: #111827; max-width: 320px; }
+.office-legend .coverage-note { display: flex; align-items: center; gap: 6px; margin: 4px 0 0; max-width: 260px; }
+.office-legend .coverage-swatch { flex: none; width: 16px; height: 12px; border: 1px solid #009E73;
+  background: rgba(0, 158, 115, .3); }
 .office-legend h4 { margin: 0 0 4px; font-size: 13px; font-weight: 700; }
 .office-legend ul { list-style: none; margin: 0; padding: 0; }
 .office-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
@@ -682,6 +689,12 @@ class OfficeMarkers(MacroElement):
             addSlice();
             group.addLayer(layer);
             ux.layer = layer;
+            if (cfg.coverage && cfg.coverage.features.length) {  // the countries the offices serve
+                L.geoJSON(cfg.coverage, {interactive: false, style: function (f) {
+                    return {color: f.properties.colour, weight: 1, opacity: 0.9, fillColor: f.properties.colour,
+                            fillOpacity: 0.3, className: "coverage-area"};
+                }}).addTo(group);
+            }
             if (cfg.hub) {
                 for (var j = 0; j < rows.length; j++) {
                     if (rows[j][0] === cfg.hub[0] && rows[j][1] === cfg.hub[1]) continue;
@@ -944,8 +957,15 @@ def legend_html(offices: pd.DataFrame, options: MapOptions) -> str:
             f'<h4 class="legend-title"><button type="button" class="legend-toggle" aria-expanded="true" '
             f'aria-controls="office-legend-items">{esc(options.legend_title)}</button></h4>'
         )
-        return f'{title}<ul id="office-legend-items">{"".join(items)}</ul>'
-    return f"<h4>{esc(options.legend_title)}</h4><ul>{''.join(items)}</ul>"
+        return f'{title}<ul id="office-legend-items">{"".join(items)}</ul>{_coverage_note(options)}'
+    return f"<h4>{esc(options.legend_title)}</h4><ul>{''.join(items)}</ul>{_coverage_note(options)}"
+
+
+def _coverage_note(options: MapOptions) -> str:
+    if not options.coverage or not options.coverage_note:
+        return ""
+    return f'<p class="coverage-note"><span class="coverage-swatch" aria-hidden="true"></span>{options.coverage_note}</p>'
+
 
 
 def office_rows(offices: pd.DataFrame) -> list[list[object]]:
@@ -978,6 +998,26 @@ def view_for(offices: pd.DataFrame, options: MapOptions) -> dict[str, object]:
     return {"bounds": [[south, west], [north, east]]}
 
 
+def _coverage_for_map(coverage: Mapping[str, object] | None) -> dict[str, object] | None:
+    """Only what the map draws: shapes, each with its colour and escaped ids (no free text)."""
+    if not coverage:
+        return None
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "colour": str(f["properties"]["colour"]) if re.fullmatch(r"#[0-9A-Fa-f]{6}", str(f["properties"]["colour"]))
+                else "#555555",
+                "office_id": esc(f["properties"].get("office_id", "")),
+                "country": esc(f["properties"].get("country", "")),
+            },
+            "geometry": f["geometry"],
+        }
+        for f in coverage.get("features", [])  # type: ignore[union-attr]
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def build_office_layer(offices: pd.DataFrame, options: MapOptions | None = None) -> folium.FeatureGroup:
     """One FeatureGroup with every placed office of ``offices`` (already filtered) and the legend."""
     options = options or MapOptions()
@@ -1001,6 +1041,7 @@ def build_office_layer(offices: pd.DataFrame, options: MapOptions | None = None)
         "sep": ID_SEPARATOR,
         "legend": legend_html(offices, options),
         "hub": list(options.hub) if options.hub else None,
+        "coverage": _coverage_for_map(options.coverage),
         "large": options.large_text,
         "view": view_for(offices, options),
         "keep": options.keep_view,

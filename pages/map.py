@@ -12,6 +12,7 @@ from dashboard.mapview import map_options, office_map
 from dashboard.page import finish_page, start_page
 from dashboard.panel import esc, show_panel
 from dashboard.sidebar import TYPE_ACTION_KEY, queue_type_action
+from geo.coverage import coverage_geojson
 from i18n import N_, _
 
 # The map frame's top edge is about this far below the window's top (title and count above it);
@@ -142,6 +143,7 @@ with map_column:
             active_types=page.filters.types,
             fill_frame=True,
             host_script=SIDEBAR_CLOSER_JS,
+            coverage=coverage_geojson(shown) if state.get("coverage") else None,
         )
         clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action)
     if clicked or state.get(TYPE_ACTION_KEY):
