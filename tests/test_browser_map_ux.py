@@ -6,7 +6,6 @@ Every wait is a condition (an element, a count, a URL), never a fixed sleep.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 
@@ -15,11 +14,8 @@ import pytest
 
 from tests.conftest import (
     ARTIFACTS,
-    IGNORED_CONSOLE,
     MAP_FRAME,
     ROOT,
-    PageWatch,
-    _bad_response,
     wait_for_map,
 )
 
@@ -37,40 +33,14 @@ COUNT_JS = """([sel, n]) => { const f = document.querySelector(sel); const d = f
 
 
 @pytest.fixture
-def open_page(browser):
-    """``open_page(width, height)``: a fresh page of that size, no internet, errors collected."""
-    contexts = []
+def open_page(page_factory):
+    """``open_page(width, height)``: a fresh page of that size, no internet, errors collected
+    (tests/conftest.py's page_factory)."""
 
     def make(width: int = 1280, height: int = 720, locale: str = "en-US"):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-        contexts.append(context)
-        watch = PageWatch()
+        return page_factory({"width": width, "height": height}, locale)
 
-        def route(route_, request):
-            if request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
-                route_.continue_()
-            else:
-                watch.failed.append(f"blocked external request {request.url}")
-                route_.abort()
-
-        context.route("**/*", route)
-        pg = context.new_page()
-        pg.on("pageerror", lambda err: watch.errors.append(str(err)))
-        pg.on(
-            "console",
-            lambda msg: watch.errors.append(msg.text)
-            if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE)
-            else None,
-        )
-        pg.on("requestfailed", lambda req: watch.failed.append(f"{req.url} {req.failure}"))
-        pg.on("response", lambda res: watch.failed.append(f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
-        pg.watch = watch
-        return pg
-
-    yield make
-    for context in contexts:
-        with contextlib.suppress(Exception):
-            context.close()
+    return make
 
 
 def open_map(pg, url: str, expected: int = 14):
