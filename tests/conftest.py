@@ -216,16 +216,32 @@ def wait_for_map(pg, min_height: int = 100, timeout: float = 30_000):
     return frame
 
 
+OFFICES_DRAWN_JS = """() => {
+    let n = document.querySelectorAll('.office-marker').length;
+    document.querySelectorAll('.office-cluster b').forEach(b => n += parseInt(b.textContent, 10));
+    return n; }"""
+
+# True once the map's frame shows ``n`` offices, no zoom or cluster animation is running (during
+# one, markercluster shows old and new clusters together), and the count has held for 300 ms.
+SETTLED_COUNT_JS = """([sel, n]) => {
+    const f = document.querySelector(sel); const d = f && f.contentDocument; if (!d) return false;
+    let c = d.querySelectorAll('.office-marker').length;
+    d.querySelectorAll('.office-cluster b').forEach(b => c += parseInt(b.textContent, 10));
+    const busy = d.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim') !== null;
+    const now = performance.now(), seen = window.__officesSeen;
+    if (busy || c !== n) { window.__officesSeen = null; return false; }
+    if (!seen || seen.doc !== d) { window.__officesSeen = {doc: d, since: now}; return false; }
+    return now - seen.since >= 300; }"""
+
+
 def count_offices_drawn(pg) -> int:
-    """Offices drawn in the map: single markers plus the offices inside each cluster."""
-    handle = pg.query_selector(MAP_FRAME).content_frame()
-    return handle.evaluate(
-        """() => {
-            let n = document.querySelectorAll('.office-marker').length;
-            document.querySelectorAll('.office-cluster b').forEach(b => n += parseInt(b.textContent, 10));
-            return n;
-        }"""
-    )
+    """Offices drawn in the map now: single markers plus the offices inside each cluster."""
+    return pg.query_selector(MAP_FRAME).content_frame().evaluate(OFFICES_DRAWN_JS)
+
+
+def wait_for_offices(pg, n: int, timeout: float = 30_000) -> None:
+    """Wait until the map shows ``n`` offices and has settled (see SETTLED_COUNT_JS)."""
+    pg.wait_for_function(SETTLED_COUNT_JS, arg=[MAP_FRAME, n], timeout=timeout, polling=100)
 
 
 def screenshot(pg, name: str) -> Path:

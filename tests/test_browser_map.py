@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 from geo import assets
-from tests.conftest import MAP_FRAME, count_offices_drawn, screenshot, wait_for_map
+from tests.conftest import MAP_FRAME, count_offices_drawn, screenshot, wait_for_map, wait_for_offices
 
 pytestmark = pytest.mark.browser
 
@@ -15,15 +15,7 @@ pytestmark = pytest.mark.browser
 def open_map(page, url: str, expected: int):
     page.goto(url)
     frame = wait_for_map(page)
-    page.wait_for_function(
-        """([sel, n]) => { const f = document.querySelector(sel);
-            const d = f && f.contentDocument; if (!d) return false;
-            let c = d.querySelectorAll('.office-marker').length;
-            d.querySelectorAll('.office-cluster b').forEach(b => c += parseInt(b.textContent, 10));
-            return c === n; }""",
-        arg=[MAP_FRAME, expected],
-        timeout=30_000,
-    )
+    wait_for_offices(page, expected)
     return frame
 
 
@@ -83,14 +75,7 @@ def test_unticking_a_type_removes_its_markers_without_reloading_the_map(streamli
     handle = page.query_selector(MAP_FRAME).content_frame()
     handle.evaluate("() => { window.__sameMap = true; }")
     page.get_by_text("Liaison office (3)").click()
-    page.wait_for_function(
-        """(sel) => { const d = document.querySelector(sel).contentDocument;
-            let c = d.querySelectorAll('.office-marker').length;
-            d.querySelectorAll('.office-cluster b').forEach(b => c += parseInt(b.textContent, 10));
-            return c === 11; }""",
-        arg=MAP_FRAME,
-        timeout=20_000,
-    )
+    wait_for_offices(page, 11, 20_000)
     handle = page.query_selector(MAP_FRAME).content_frame()
     assert handle.evaluate("() => window.__sameMap === true"), "the map iframe was reloaded"
     assert handle.evaluate("() => document.querySelectorAll('.type-liaison_office').length") == 0

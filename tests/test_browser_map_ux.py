@@ -17,6 +17,7 @@ from tests.conftest import (
     MAP_FRAME,
     ROOT,
     wait_for_map,
+    wait_for_offices,
 )
 
 pytestmark = pytest.mark.browser
@@ -26,10 +27,6 @@ OFFICES = pd.read_csv(ROOT / "data" / "offices.csv")
 LONGITUDE = dict(zip(OFFICES["id"], OFFICES["longitude"], strict=True))
 PANEL = "section.office-panel"
 SIDEBAR = '[data-testid="stSidebar"]'
-COUNT_JS = """([sel, n]) => { const f = document.querySelector(sel); const d = f && f.contentDocument;
-    if (!d) return false; let c = d.querySelectorAll('.office-marker').length;
-    d.querySelectorAll('.office-cluster b').forEach(b => c += parseInt(b.textContent, 10));
-    return c === n; }"""
 
 
 @pytest.fixture
@@ -51,7 +48,7 @@ def open_map(pg, url: str, expected: int = 14):
 
 
 def wait_for_count(pg, n: int) -> None:
-    pg.wait_for_function(COUNT_JS, arg=[MAP_FRAME, n], timeout=TIMEOUT)
+    wait_for_offices(pg, n, TIMEOUT)
 
 
 def map_handle(pg):

@@ -11,18 +11,14 @@ import pytest
 from geo import exports
 from geo.mapbuild import MapOptions
 from geo.table import load_offices
-from tests.conftest import ARTIFACTS, ROOT
+from tests.conftest import ARTIFACTS, OFFICES_DRAWN_JS, ROOT
 from tests.test_exports import HOSTILE, hostile_offices
 
 pytestmark = pytest.mark.browser
 
 DAY = date(2026, 11, 27)
 MM = 96 / 25.4  # CSS pixels per millimetre
-COUNT_DRAWN = """() => {
-    let n = document.querySelectorAll('.office-marker').length;
-    document.querySelectorAll('.office-cluster b').forEach(b => n += parseInt(b.textContent, 10));
-    return n;
-}"""
+COUNT_DRAWN = OFFICES_DRAWN_JS
 
 
 @dataclass

@@ -22,12 +22,14 @@ import pytest
 from tests.conftest import (
     IGNORED_CONSOLE,
     MAP_FRAME,
+    OFFICES_DRAWN_JS,
     PageWatch,
     _bad_response,
     screenshot,
     start_streamlit,
     stop_streamlit,
     wait_for_map,
+    wait_for_offices,
 )
 from tests.hostile import (
     EXTRA_COLUMNS,
@@ -113,26 +115,6 @@ def assert_inert(pg, watch: PageWatch | None = None) -> None:
     assert pg.locator('[data-testid="stException"]').count() == 0
 
 
-def drawn_offices(pg) -> int:
-    frame = pg.query_selector(MAP_FRAME).content_frame()
-    return frame.evaluate(
-        """() => { let n = document.querySelectorAll('.office-marker').length;
-            document.querySelectorAll('.office-cluster b').forEach(b => n += parseInt(b.textContent, 10));
-            return n; }"""
-    )
-
-
-def wait_for_offices(pg, n: int) -> None:
-    pg.wait_for_function(
-        """([sel, n]) => { const f = document.querySelector(sel); const d = f && f.contentDocument;
-            if (!d) return false; let c = d.querySelectorAll('.office-marker').length;
-            d.querySelectorAll('.office-cluster b').forEach(b => c += parseInt(b.textContent, 10));
-            return c === n; }""",
-        arg=[MAP_FRAME, n],
-        timeout=TIMEOUT,
-    )
-
-
 def panel_cover() -> list[str]:
     """Few offices whose panels together show every payload (greedy cover; the AppTest tests see all)."""
     columns = (*FREE_TEXT_COLUMNS, *EXTRA_COLUMNS[:2])
@@ -155,7 +137,7 @@ def panel_cover() -> list[str]:
 def test_map_tooltips_and_legend_show_payloads_as_text(hostile_server, page):
     page.goto(hostile_server.url + "/")
     frame = wait_for_map(page)
-    wait_for_offices(page, len(OFFICES))
+    wait_for_offices(page, len(OFFICES), TIMEOUT)
     page.get_by_text(f"{len(OFFICES)} offices shown").wait_for(timeout=TIMEOUT)
     assert "Headquarters" in frame.locator(".office-legend").inner_text()
     cluster = frame.locator(".office-cluster").first
@@ -307,12 +289,7 @@ def test_exported_map_html_is_inert_offline(downloads, browser):
     context, pg, watch = open_offline(browser, downloads["map"])
     try:
         pg.locator(".leaflet-container").wait_for(timeout=TIMEOUT)
-        pg.wait_for_function(
-            """(n) => { let c = document.querySelectorAll('.office-marker').length;
-                document.querySelectorAll('.office-cluster b').forEach(b => c += parseInt(b.textContent, 10));
-                return c === n; }""",
-            arg=len(OFFICES), timeout=TIMEOUT,
-        )
+        pg.wait_for_function(f"() => ({OFFICES_DRAWN_JS})() === {len(OFFICES)}", timeout=TIMEOUT)
         pg.locator(".office-cluster").first.hover()
         pg.locator(".leaflet-tooltip").last.wait_for(timeout=TIMEOUT)
         assert_inert(pg, watch)
