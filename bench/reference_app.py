@@ -8,7 +8,7 @@ The markers go into one ``FeatureGroup`` passed as ``feature_group_to_add`` with
 way streamlit-folium updates markers in place, so a filter change does not reload the iframe.
 
 The benchmark runs a copy of this script from a temporary folder that also holds
-``.streamlit/config.toml`` (static serving on) and ``static/`` (geo.assets.install_static_assets),
+``.streamlit/config.toml`` (static serving on) and ``static/`` (geo.maps.assets.install_static_assets),
 with the repository on PYTHONPATH and ``OFFICES_CSV`` naming the table (data/offices.csv if unset).
 """
 
@@ -22,9 +22,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets
-from geo.schema import TYPE_STYLES, OfficeType
-from geo.table import load_offices
+from geo.maps import assets
+from geo.offices.schema import TYPE_STYLES, OfficeType
+from geo.offices.table import load_offices
 
 DEFAULT_TABLE = Path(assets.ROOT) / "data" / "offices.csv"
 

@@ -154,7 +154,7 @@ def app_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[Server
 def reference_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[Server]:
     """The reference app, run from a temporary folder with its config and static files.
 
-    ``root`` is the app's code (geo.assets), put on the reference's PYTHONPATH.
+    ``root`` is the app's code (geo.maps.assets), put on the reference's PYTHONPATH.
     """
     folder = Path(tempfile.mkdtemp(prefix="bench-reference-"))
     try:
@@ -172,8 +172,8 @@ def reference_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[
 
 
 def _install_static(root: Path, target: Path) -> None:
-    """geo.assets.install_static_assets(target), with ``root``'s geo package (a subprocess)."""
-    code = "import sys; from pathlib import Path; from geo.assets import install_static_assets; " \
+    """geo.maps.assets.install_static_assets(target), with ``root``'s geo package (a subprocess)."""
+    code = "import sys; from pathlib import Path; from geo.maps.assets import install_static_assets; " \
         "install_static_assets(Path(sys.argv[1]))"
     env = {**os.environ, "PYTHONPATH": str(root)}
     subprocess.run([sys.executable, "-c", code, str(target)], cwd=root, env=env, check=True, timeout=60,

@@ -10,7 +10,7 @@ It prints one JSON object: ``times_ms`` (one per run, wall clock), ``cpu_ms`` (t
 process CPU time), ``bytes`` (what goes to the browser) and
 ``parts`` (bytes per component argument, for the app).
 
-* ``app``: ``geo.mapbuild.build_base_map`` + ``build_office_layer`` (the options the map page uses,
+* ``app``: ``geo.maps.build.build_base_map`` + ``build_office_layer`` (the options the map page uses,
   untranslated), then ``streamlit_folium.st_folium`` itself with its Streamlit component call
   replaced by a recorder, then ``json.dumps`` of the component arguments as Streamlit does. The
   bytes are that JSON: the base map script, header, links and the feature-group string.
@@ -32,7 +32,7 @@ LAST_CPU_MS = [0.0]  # CPU time of the last measured build (less sensitive to a 
 
 
 def load(table: Path):
-    from geo.table import load_offices
+    from geo.offices.table import load_offices
 
     return load_offices(table, require_coordinates=False)
 
@@ -67,7 +67,7 @@ def st_folium_args(base, layer) -> dict[str, Any]:
 def app_once(offices) -> tuple[float, int, dict[str, int], str]:
     """One build and serialisation as the map page does it: (ms, bytes, bytes per argument, JSON)."""
     from geo import assets
-    from geo.mapbuild import MapOptions, build_base_map, build_office_layer
+    from geo.maps.build import MapOptions, build_base_map, build_office_layer
 
     gc.collect()
     start, cpu = time.perf_counter(), time.process_time()

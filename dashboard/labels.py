@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.schema import TYPE_STYLES, OfficeType
+from geo.offices.schema import TYPE_STYLES, OfficeType
 from i18n import N_, _
 
 TYPE_LABELS: dict[str, str] = {

@@ -11,8 +11,8 @@ from streamlit_folium import st_folium
 
 import i18n
 from dashboard.labels import translated_layer_names, translated_type_labels
-from geo import assets
-from geo.mapbuild import (
+from geo.maps import assets
+from geo.maps.build import (
     MapOptions,
     build_base_map,
     build_office_layer,
@@ -51,7 +51,7 @@ def map_options(
     """The map's options in the current language.
 
     The map page passes ``keep_view``, ``legend_actions``, ``active_types``, ``fill_frame`` and
-    ``host_script`` (see :class:`geo.mapbuild.MapOptions`); other pages keep the defaults.
+    ``host_script`` (see :class:`geo.maps.build.MapOptions`); other pages keep the defaults.
     """
     return MapOptions(
         type_labels=translated_type_labels(),

@@ -14,11 +14,11 @@ import streamlit as st
 
 import i18n
 from dashboard.labels import translated_type_labels
-from geo import exports
-from geo.filtering import briefing_order
-from geo.pdfsheet import SheetTexts, briefing_sheet_pdf
-from geo.pictures import PictureTexts, world_picture
-from geo.slides import DeckTexts, build_deck
+from geo.exports import formats as exports
+from geo.offices.filtering import briefing_order
+from geo.exports.pdfsheet import SheetTexts, briefing_sheet_pdf
+from geo.exports.pictures import PictureTexts, world_picture
+from geo.exports.slides import DeckTexts, build_deck
 from i18n import _, ngettext
 
 MAX_SLIDE_OFFICES = 30  # one region picture per office: 60 took 85 s on 2 loaded cores

@@ -11,8 +11,8 @@ import streamlit as st
 
 import i18n
 from dashboard.labels import PRECISION_LABELS, type_glyph, type_label
-from geo.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
-from geo.table import URL_PATTERN
+from geo.offices.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
+from geo.offices.table import URL_PATTERN
 from i18n import _, ngettext
 
 PANEL_CSS = """

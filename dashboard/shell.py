@@ -8,7 +8,7 @@ import streamlit as st
 
 import i18n
 from dashboard.state import TYPE_KEYS, init_state, type_widget_key
-from geo import assets
+from geo.maps import assets
 from i18n import N_
 
 PERSISTENT_KEYS = ("lang", "q", "regions", "office", "hq_lines", "coverage", *(type_widget_key(t) for t in TYPE_KEYS))

@@ -10,9 +10,9 @@ import i18n
 from dashboard import data
 from dashboard.labels import region_label, type_glyph, type_label
 from dashboard.state import TYPE_KEYS, Filters, current_filters, md_literal, type_widget_key
-from geo.filtering import filter_offices
-from geo.schema import REGIONS
-from geo.table import OfficeTableError
+from geo.offices.filtering import filter_offices
+from geo.offices.schema import REGIONS
+from geo.offices.table import OfficeTableError
 from i18n import N_, _
 
 UPLOAD_LIMIT_MB = 5
@@ -125,7 +125,7 @@ def filter_controls(offices) -> Filters:
 
 
 def _read_upload(upload) -> None:
-    from geo.upload import MAX_UPLOAD_BYTES, read_upload
+    from geo.offices.upload import MAX_UPLOAD_BYTES, read_upload
 
     raw = upload.getvalue()
     progress = st.sidebar.progress(0.0, text=_("Placing offices without coordinates…"))

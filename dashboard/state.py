@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import i18n
-from geo.schema import REGIONS, OfficeType
+from geo.offices.schema import REGIONS, OfficeType
 from i18n import N_, _
 
 TYPE_KEYS: tuple[str, ...] = tuple(t.value for t in OfficeType)

@@ -1,6 +1,6 @@
 """The presenter view's Streamlit side: the tour's cards and texts in the current language, and its map.
 
-The tour is sent to the browser once (geo/tour.py, geo/web/tour.js); steps then change there with
+The tour is sent to the browser once (geo/maps/tour.py, geo/maps/web/tour.js); steps then change there with
 no rerun. The browser writes the step into the URL (``step=``); every run of the page reads it
 back from ``st.query_params`` (Streamlit sends the address bar's query string with each rerun), so
 the server's state follows the presenter without ever being in the way of a key press.
@@ -18,8 +18,8 @@ from streamlit_folium import st_folium
 import i18n
 from dashboard.labels import type_label
 from dashboard.mapview import map_options
-from geo.mapbuild import build_base_map, legend_html, marker_svg
-from geo.tour import TourStep, add_tour_assets, build_tour_layer, hub_of, tour_data
+from geo.maps.build import build_base_map, legend_html, marker_svg
+from geo.maps.tour import TourStep, add_tour_assets, build_tour_layer, hub_of, tour_data
 from i18n import _, language
 
 # The page around the map: no padding, the frame fills the window under Streamlit's header

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geo.table import OfficeTableError, load_offices
+from geo.offices.table import OfficeTableError, load_offices
 
 
 def main(argv: list[str] | None = None) -> int:

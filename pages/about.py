@@ -10,9 +10,9 @@ import i18n
 from dashboard import data
 from dashboard.labels import type_label
 from dashboard.page import finish_page, start_page
-from geo.organisation import FACTS_PATH, load_organisation
-from geo.schema import OfficeType
-from geo.table import URL_PATTERN
+from geo.offices.organisation import FACTS_PATH, load_organisation
+from geo.offices.schema import OfficeType
+from geo.offices.table import URL_PATTERN
 from i18n import N_, _
 
 # Labels of the facts in data/organisation.json, marked for the catalogues.
@@ -21,7 +21,7 @@ FACT_LABELS = (N_("Role"), N_("Secretary General"), N_("Staff"), N_("Working lan
 page = start_page(title=N_("About"))
 organisation = load_organisation(i18n.language())
 # A note (e.g. what the seed page says) has its own source and date: data/organisation.json's
-# note_source and note_as_of, read here because geo.organisation.Fact does not carry them.
+# note_source and note_as_of, read here because geo.offices.organisation.Fact does not carry them.
 NOTE_SOURCES = {
     item["key"]: (item.get("note_source", ""), item.get("note_as_of", ""))
     for item in json.loads(FACTS_PATH.read_text(encoding="utf-8"))["facts"]

@@ -2,7 +2,7 @@
 
 Step 0 is the overview; steps 1..n follow headquarters, the global complex, regional bureaus,
 representative and liaison offices, each group west to east. Keys follow PowerPoint's (see
-geo/web/tour.js); the step is in the URL (``step=N``), written by the browser, read here.
+geo/maps/web/tour.js); the step is in the URL (``step=N``), written by the browser, read here.
 """
 
 import streamlit as st
@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.pack import pack_downloads
 from dashboard.page import finish_page, start_page
 from dashboard.tour import show_tour_map, step_from_url
-from geo.filtering import briefing_order
+from geo.offices.filtering import briefing_order
 from i18n import N_, _
 
 page = start_page(sidebar="collapsed", title=N_("Briefing"))

@@ -24,7 +24,7 @@ from dashboard.pack import pack_downloads
 from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
 from dashboard.sidebar import SEARCH_PAUSE
-from geo import exports
+from geo.exports import formats as exports
 from i18n import N_, _
 
 COMPACT_MAX_WIDTH = 640  # px: below this the compact table (name, type, city) is shown

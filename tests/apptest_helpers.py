@@ -41,7 +41,7 @@ def html_bodies(at: AppTest) -> str:
 
 
 def tour_data(at: AppTest) -> dict:
-    """The whole tour the briefing page sent to the browser (geo/tour.py), parsed from its layer."""
+    """The whole tour the briefing page sent to the browser (geo/maps/tour.py), parsed from its layer."""
     layer = map_args(at)["feature_group"]
     match = re.search(r"window\.GsTour\.render\([^,]+,\s*[^,]+,\s*(\{.*\})\);", layer, re.S)
     assert match, "no tour in the map's layer"

@@ -52,7 +52,7 @@ class StreamlitServer:
 def start_streamlit(
     tmp_dir: Path, env_extra: dict[str, str] | None = None, script: str = "app.py", cwd: Path = ROOT
 ) -> StreamlitServer:
-    from geo.assets import install_static_assets
+    from geo.maps.assets import install_static_assets
 
     install_static_assets(cwd / "static")  # Streamlit serves ./static only if it exists at start
     port = free_port()

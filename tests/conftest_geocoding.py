@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.gazetteer import lookup_city
-from geo.schema import CONTRACT_COLUMNS
+from geo.geocoding.gazetteer import lookup_city
+from geo.offices.schema import CONTRACT_COLUMNS
 from tests.fake_nominatim import FakeNominatim, building, place
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,9 +138,9 @@ def read_table(path: Path) -> list[dict[str, str]]:
 
 
 def run_geocode(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """``python -m geo.geocode ARGS`` in a child process."""
+    """``python -m geo.geocoding ARGS`` in a child process."""
     return subprocess.run(
-        [sys.executable, "-m", "geo.geocode", *args],
+        [sys.executable, "-m", "geo.geocoding", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -150,10 +150,10 @@ def run_geocode(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[
 
 
 def start_geocode(*args: str, log: Path) -> subprocess.Popen[bytes]:
-    """``python -m geo.geocode ARGS`` started in the background, output to ``log``."""
+    """``python -m geo.geocoding ARGS`` started in the background, output to ``log``."""
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "geo.geocode", *args],
+            [sys.executable, "-m", "geo.geocoding", *args],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,

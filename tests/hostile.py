@@ -1,6 +1,6 @@
 """A hostile office table and hostile URL parameters, and checkers that what the app makes of them is inert.
 
-The table is the real one (same ids, types, places, time zones: the validator in geo/table.py must
+The table is the real one (same ids, types, places, time zones: the validator in geo/offices/table.py must
 accept it) with every free-text field, two extra columns and two extra column *names* replaced by
 script, event-handler, template and markdown payloads. Every payload carries a marker
 (:data:`MARKERS`) so that a page can be searched for data that escaped from where it belongs, and
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.table import parse_offices
+from geo.offices.table import parse_offices
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_TABLE = ROOT / "data" / "offices.csv"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.filtering import briefing_order
-from geo.table import load_offices
+from geo.offices.filtering import briefing_order
+from geo.offices.table import load_offices
 from tests.apptest_helpers import html_bodies, map_args, new_app, tour_data
 from tests.conftest import ROOT
 

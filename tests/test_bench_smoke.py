@@ -10,8 +10,8 @@ import pytest
 
 from bench import synthetic
 from bench.serverside import app_once
-from geo.schema import REGIONS, OfficeType
-from geo.table import parse_offices
+from geo.offices.schema import REGIONS, OfficeType
+from geo.offices.table import parse_offices
 
 
 def test_synthetic_table_of_1000_offices_is_valid():

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from geo import assets
+from geo.maps import assets
 from tests.conftest import MAP_FRAME, count_offices_drawn, screenshot, wait_for_map, wait_for_offices
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,6 @@
 """The presenter view in headless Chromium: keys, full screen, layout, labels, phone, offline basemap.
 
-The tour lives in the map's frame (geo/web/tour.js); these tests press real keys in the page and in
+The tour lives in the map's frame (geo/maps/web/tour.js); these tests press real keys in the page and in
 the frame, and measure what a presenter sees. Screenshots: test-artifacts/tour-*.png.
 """
 
@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from geo.filtering import briefing_order
-from geo.table import load_offices
+from geo.offices.filtering import briefing_order
+from geo.offices.table import load_offices
 from tests.conftest import MAP_FRAME, ROOT, screenshot
 
 pytestmark = pytest.mark.browser

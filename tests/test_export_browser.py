@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from geo import exports
-from geo.mapbuild import MapOptions
-from geo.table import load_offices
+from geo.exports import formats as exports
+from geo.maps.build import MapOptions
+from geo.offices.table import load_offices
 from tests.conftest import ARTIFACTS, OFFICES_DRAWN_JS, ROOT
 from tests.test_exports import HOSTILE, hostile_offices
 

@@ -14,11 +14,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo import exports
-from geo.localise import localise
-from geo.mapbuild import MapOptions
-from geo.schema import CONTRACT_COLUMNS
-from geo.table import load_offices
+from geo.exports import formats as exports
+from geo.offices.localise import localise
+from geo.maps.build import MapOptions
+from geo.offices.schema import CONTRACT_COLUMNS
+from geo.offices.table import load_offices
 from tests.conftest import ROOT
 
 KML = "{http://www.opengis.net/kml/2.2}"

@@ -1,4 +1,4 @@
-"""``python -m geo.geocode`` against a fake Nominatim on 127.0.0.1: what it writes, what it asks,
+"""``python -m geo.geocoding`` against a fake Nominatim on 127.0.0.1: what it writes, what it asks,
 what it prints, and what a SIGKILL at any moment leaves behind."""
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from geo.geocache import query_key
-from geo.geocode import main
-from geo.geocoding import REFUSED_USER_AGENTS
-from geo.schema import CONTRACT_COLUMNS
-from geo.table import parse_offices
+from geo.geocoding.cache import query_key
+from geo.geocoding.cli import main
+from geo.geocoding.service import REFUSED_USER_AGENTS
+from geo.offices.schema import CONTRACT_COLUMNS
+from geo.offices.table import parse_offices
 from tests import conftest_geocoding
 from tests.conftest_geocoding import (
     OFFICES_CSV,

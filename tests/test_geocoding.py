@@ -10,8 +10,8 @@ import time
 import pytest
 from geopy.geocoders.nominatim import _REJECTED_USER_AGENTS
 
-from geo.geocache import GeocodeCache, GeocodeCacheError, query_key
-from geo.geocoding import (
+from geo.geocoding.cache import GeocodeCache, GeocodeCacheError, query_key
+from geo.geocoding.service import (
     FallbackGeocoder,
     GazetteerGeocoder,
     GeocodeResult,
@@ -158,13 +158,13 @@ def test_a_transient_fault_is_retried_after_a_logged_back_off(
     fake_nominatim.script("Lyon, France", fault)
     client, clock = client_for(fake_nominatim, timeout=0.3)
 
-    with caplog.at_level(logging.WARNING, logger="geo.geocoding"):
+    with caplog.at_level(logging.WARNING, logger="geo.geocoding.service"):
         result = NominatimGeocoder(client).geocode(OfficeAddress("Lyon", "France", "FR"))
 
     assert result == GeocodeResult(45.75, 4.85, "city", "nominatim")
     assert [r.outcome for r in fake_nominatim.requests] == [outcome, "answer"]
     assert client.requests_sent == 2
-    [warning] = [r.getMessage() for r in caplog.records if r.name == "geo.geocoding"]
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "geo.geocoding.service"]
     assert message in warning and "retry 1/3" in warning and "'Lyon, France'" in warning
     assert clock.sleeps == [2.0]  # the first back-off with the default one-second delay
 
@@ -191,7 +191,7 @@ def test_back_off_doubles_and_gives_up_after_max_retries_without_caching(fake_no
     geocoder = NominatimGeocoder(client, cache)
     office = OfficeAddress("Lyon", "France", "FR")
 
-    with caplog.at_level(logging.WARNING, logger="geo.geocoding"), pytest.raises(GeocodingUnavailable):
+    with caplog.at_level(logging.WARNING, logger="geo.geocoding.service"), pytest.raises(GeocodingUnavailable):
         geocoder.geocode(office)
     assert clock.sleeps == [2.0, 4.0, 8.0]
     assert len(fake_nominatim.requests) == 4  # the first try and three retries
@@ -312,7 +312,7 @@ def test_unreachable_service_falls_back_to_the_gazetteer_then_is_abandoned(tmp_p
     clock = FakeClock()
     client.limiter._clock, client.limiter._sleep = clock.clock, clock.sleep
 
-    with caplog.at_level(logging.WARNING, logger="geo.geocoding"):
+    with caplog.at_level(logging.WARNING, logger="geo.geocoding.service"):
         results = [
             geocoder.geocode(OfficeAddress(c, "France", "FR")) for c in ("Lyon", "Paris", "Nice", "Lille")
         ]

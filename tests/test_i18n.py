@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 import i18n
-from geo.localise import TRANSLATED_FIELDS
+from geo.offices.localise import TRANSLATED_FIELDS
 from tests.apptest_helpers import html_bodies, new_app, tour_data
 from tests.conftest import ROOT
 

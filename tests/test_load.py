@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import psutil
 import pytest
 
-from geo.filtering import filter_offices
-from geo.table import load_offices
+from geo.offices.filtering import filter_offices
+from geo.offices.table import load_offices
 from tests.conftest import (
     ARTIFACTS,
     CHROMIUM,

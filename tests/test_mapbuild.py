@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from geo import assets
-from geo.mapbuild import (
+from geo.maps import assets
+from geo.maps.build import (
     ID_SEPARATOR,
     MapOptions,
     build_base_map,
@@ -21,8 +21,8 @@ from geo.mapbuild import (
     office_rows,
     view_for,
 )
-from geo.schema import TYPE_STYLES, OfficeType
-from geo.table import load_offices
+from geo.offices.schema import TYPE_STYLES, OfficeType
+from geo.offices.table import load_offices
 from tests.conftest import ROOT
 
 HOSTILE = "<img src=x onerror=alert(1)> ` ${alert(1)} </script><script>alert(2)</script> {{7*7}}"

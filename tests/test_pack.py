@@ -20,10 +20,12 @@ from pptx import Presentation
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Pt
 
-from geo import pdfsheet, pictures, slides
-from geo.filtering import briefing_order
-from geo.localise import localise
-from geo.table import load_offices
+from geo.exports import pdfsheet
+from geo.exports import pictures
+from geo.exports import slides
+from geo.offices.filtering import briefing_order
+from geo.offices.localise import localise
+from geo.offices.table import load_offices
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "pack"
@@ -222,8 +224,8 @@ def _pack_app() -> None:
 
     import i18n
     from dashboard.pack import _deck, pack_downloads
-    from geo.localise import localise
-    from geo.table import load_offices
+    from geo.offices.localise import localise
+    from geo.offices.table import load_offices
 
     i18n.set_language("ar")
     table = localise(load_offices(Path(i18n.__file__).parent.parent / "data" / "offices.csv"), "ar").head(2)

@@ -31,7 +31,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from geo.schema import OfficeType
+from geo.offices.schema import OfficeType
 from tests.conftest import ARTIFACTS, CHROMIUM, IGNORED_CONSOLE, MAP_FRAME, ROOT, _bad_response, free_port
 from tests.test_load import (
     DRAWN_JS,

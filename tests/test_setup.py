@@ -144,7 +144,7 @@ def test_dockerfile_is_slim_non_root_healthy_arabic_and_offline():
     assert "/_stcore/health" in health and "8501" in health
     runs = " ".join(v for k, v in instructions if k == "RUN")
     assert "fonts-noto-core" in runs
-    assert "python -m geo.assets" in runs
+    assert "python -m geo.maps.assets" in runs
     assert "pip install --no-cache-dir -r requirements.txt" in runs
     cmd = json.loads([v for k, v in instructions if k == "CMD"][-1])
     assert cmd[:4] == ["python", "-m", "streamlit", "run"] and "app.py" in cmd

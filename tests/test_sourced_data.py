@@ -1,5 +1,5 @@
 """Issue #13: where each point comes from (coordinate_source), the sourced-coordinates file that
-``python -m geo.geocode`` applies before any service, and the countries each bureau serves."""
+``python -m geo.geocoding`` applies before any service, and the countries each bureau serves."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from geo import validate
-from geo.geocode import main as geocode_main
-from geo.geocode import read_sourced
-from geo.schema import CONTRACT_COLUMNS, LATER_COLUMNS
-from geo.table import OfficeTableError, load_offices, parse_offices
+from geo.geocoding.cli import main as geocode_main
+from geo.geocoding.cli import read_sourced
+from geo.offices.schema import CONTRACT_COLUMNS, LATER_COLUMNS
+from geo.offices.table import OfficeTableError, load_offices, parse_offices
 from tests import conftest_geocoding
 from tests.conftest_geocoding import USER_AGENT, offices, read_table, serve, table_bytes
 
@@ -191,7 +191,7 @@ def test_shipped_table_is_what_the_sourced_file_and_the_gazetteer_give(tmp_path:
     assert table_path.read_bytes() == OFFICES.read_bytes()
 
 
-# --- geo.geocode and the sourced-coordinates file ------------------------------------------------
+# --- geo.geocoding.cli and the sourced-coordinates file ------------------------------------------------
 
 SOURCE = "https://example.org/the-building"
 
@@ -310,7 +310,7 @@ def test_the_command_line_entry_point(tmp_path):
         [
             sys.executable,
             "-m",
-            "geo.geocode",
+            "geo.geocoding",
             str(path),
             "--offline",
             "--dry-run",
@@ -329,11 +329,11 @@ def test_the_command_line_entry_point(tmp_path):
     assert "3 placed from sourced coordinates" in done.stdout
 
 
-# --- geo.coverage: the data of a "Countries served" layer -----------------------------------------
+# --- geo.maps.coverage: the data of a "Countries served" layer -----------------------------------------
 
 
 def test_coverage_has_one_shape_per_office_and_country_and_names_the_missing_ones():
-    from geo.coverage import coverage_geojson, coverage_legend
+    from geo.maps.coverage import coverage_geojson, coverage_legend
 
     frame = load_offices(OFFICES)
     collection = coverage_geojson(frame)
@@ -358,7 +358,7 @@ def test_coverage_has_one_shape_per_office_and_country_and_names_the_missing_one
 
 
 def test_coverage_of_an_older_table_is_empty():
-    from geo.coverage import coverage_geojson, coverage_legend
+    from geo.maps.coverage import coverage_geojson, coverage_legend
 
     frame = load_offices(OFFICES).drop(columns=["serves_countries"])
     assert coverage_geojson(frame) == {"type": "FeatureCollection", "features": [], "missing": {}}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.schema import CONTRACT_COLUMNS, MAX_CELL_CHARS, TEXT_COLUMNS
-from geo.table import (
+from geo.offices.schema import CONTRACT_COLUMNS, MAX_CELL_CHARS, TEXT_COLUMNS
+from geo.offices.table import (
     MAX_FILE_BYTES,
     MAX_PROBLEMS,
     OfficeTableError,

@@ -12,8 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.table import OfficeTableError, load_offices
-from geo.upload import MAX_UPLOAD_BYTES, UNPLACED_COLUMNS, UploadResult, read_upload
+from geo.offices.table import OfficeTableError, load_offices
+from geo.offices.upload import MAX_UPLOAD_BYTES, UNPLACED_COLUMNS, UploadResult, read_upload
 from tests.corpus import make_corpus
 
 ROOT = Path(__file__).resolve().parent.parent

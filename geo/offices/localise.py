@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from babel import Locale
 
-TRANSLATIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "offices_i18n.csv"
+TRANSLATIONS_PATH = Path(__file__).resolve().parents[2] / "data" / "offices_i18n.csv"
 TRANSLATED_FIELDS = ("name", "city", "country", "description", "address", "serves", "opened_note", "partner")
 
 

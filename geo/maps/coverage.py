@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.schema import COUNTRY_LIST_SEPARATOR, TYPE_STYLES, OfficeType
+from geo.offices.schema import COUNTRY_LIST_SEPARATOR, TYPE_STYLES, OfficeType
 
-BASEMAP_110M = Path(__file__).resolve().parent.parent / "data" / "basemap" / "countries-110m.geojson"
+BASEMAP_110M = Path(__file__).resolve().parents[2] / "data" / "basemap" / "countries-110m.geojson"
 
 
 def served_codes(value: object) -> list[str]:

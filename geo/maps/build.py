@@ -31,8 +31,8 @@ from folium.map import Layer
 from folium.template import Template
 
 import i18n
-from geo import assets
-from geo.schema import TYPE_STYLES, OfficeType
+from geo.maps import assets
+from geo.offices.schema import TYPE_STYLES, OfficeType
 from i18n import N_
 
 # Tooltips carry the office id after this invisible separator so a click names the office exactly.
@@ -119,7 +119,7 @@ class MapOptions:
     selected_zoom: int = 6
     cluster: bool = True
     hub: tuple[float, float] | None = None  # draw lines from here (headquarters) when set
-    # "Countries served": a GeoJSON FeatureCollection (geo.coverage.coverage_geojson) shaded in each
+    # "Countries served": a GeoJSON FeatureCollection (geo.maps.coverage.coverage_geojson) shaded in each
     # office type's colour, and the legend's line about it (HTML, escaped by the caller).
     coverage: Mapping[str, object] | None = None
     coverage_note: str = ""

@@ -1,6 +1,6 @@
 """The one-page briefing sheet as a PDF made on the server: A4 or US Letter, fonts embedded.
 
-Drawn with matplotlib's PDF backend, the same drawing as the map pictures (:mod:`geo.pictures`):
+Drawn with matplotlib's PDF backend, the same drawing as the map pictures (:mod:`geo.exports.pictures`):
 title, date and source, the world map with each office numbered as in the table (numbers placed
 where they cover no marker), its legend, scale bar and attribution, then the table (#, office,
 type, city, country, partner, opened), wrapped to the column widths, and the source line.
@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo.pictures import (
+from geo.exports.pictures import (
     _RENDER_LOCK,
     WORLD_VIEW,
     MapDrawing,
@@ -35,7 +35,7 @@ from geo.pictures import (
     plain,
     visual,
 )
-from geo.schema import TYPE_STYLES, OfficeType
+from geo.offices.schema import TYPE_STYLES, OfficeType
 
 MM = 1 / 25.4  # inches
 PAGE_SIZES = {"a4": (210 * MM, 297 * MM), "letter": (8.5, 11.0)}  # 595 x 842 pt, 612 x 792 pt

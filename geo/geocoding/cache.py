@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 # Anything under /.cache/ is gitignored.
-DEFAULT_CACHE_PATH = Path(__file__).resolve().parent.parent / ".cache" / "geocode.sqlite"
+DEFAULT_CACHE_PATH = Path(__file__).resolve().parents[2] / ".cache" / "geocode.sqlite"
 
 _SCHEMA_VERSION = 1
 _MISSING = object()  # get() without a default

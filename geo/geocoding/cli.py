@@ -1,4 +1,4 @@
-"""Fill in or refresh the coordinates of an office table: ``python -m geo.geocode PATH``.
+"""Fill in or refresh the coordinates of an office table: ``python -m geo.geocoding PATH``.
 
 Offices listed in the sourced-coordinates file (``sourced_coordinates.csv`` beside the table, or
 ``--sourced PATH``) are placed first, at building precision, from the point a public source gives
@@ -29,9 +29,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from geo.atomic import atomic_write_bytes
-from geo.gazetteer import in_country_box
-from geo.geocache import DEFAULT_CACHE_PATH, GeocodeCache, GeocodeCacheError
-from geo.geocoding import (
+from geo.geocoding.gazetteer import in_country_box
+from geo.geocoding.cache import DEFAULT_CACHE_PATH, GeocodeCache, GeocodeCacheError
+from geo.geocoding.service import (
     DEFAULT_NOMINATIM_URL,
     GeocodeResult,
     GeocodingConfigError,
@@ -42,8 +42,8 @@ from geo.geocoding import (
     check_user_agent,
     parse_service_url,
 )
-from geo.schema import GEOCODER_SOURCE_PREFIX
-from geo.table import URL_PATTERN, OfficeTableError, parse_offices
+from geo.offices.schema import GEOCODER_SOURCE_PREFIX
+from geo.offices.table import URL_PATTERN, OfficeTableError, parse_offices
 
 CHECKPOINT_ROWS = 25  # rows between two saves of the table during a run
 SOURCED_FILE_NAME = "sourced_coordinates.csv"  # looked for beside the table
@@ -72,7 +72,7 @@ class RawRecord:
 
     text: str
     cells: list[str]
-    row: int  # numbered as geo.table numbers rows: the header is row 1
+    row: int  # numbered as geo.offices.table numbers rows: the header is row 1
 
 
 @dataclass
@@ -122,7 +122,7 @@ def read_raw_table(raw: bytes) -> RawTable:
             prefix, encoding = bom, codec
             break
     text = raw[len(prefix) :].decode(encoding)
-    # The delimiter is chosen as geo.table chooses it: from the header line.
+    # The delimiter is chosen as geo.offices.table chooses it: from the header line.
     first_line = text.split("\n", 1)[0]
     delimiter = ","
     if first_line.count(",") == 0 and first_line.count(";") > 0:
@@ -372,7 +372,7 @@ class _TableWriter:
         if not self.pending:
             return
         data = self.table.to_bytes()
-        try:  # a safety net: never write a table that geo.table would refuse
+        try:  # a safety net: never write a table that geo.offices.table would refuse
             parse_offices(data, str(self.path), require_coordinates=False)
         except OfficeTableError as err:  # pragma: no cover - a bug here, not in the data
             raise RunError(f"internal error: the updated table would be invalid: {err}") from err
@@ -607,7 +607,7 @@ class _TqdmHandler(logging.Handler):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m geo.geocode",
+        prog="python -m geo.geocoding.cli",
         description="Fill in or refresh the latitude, longitude and geocode_precision of an office table.",
         epilog=(
             "Order: the sourced-coordinates file, then the cache, then Nominatim (unless --offline), then the offline gazetteer. Answers "

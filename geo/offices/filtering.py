@@ -6,8 +6,8 @@ from collections.abc import Collection, Iterable
 
 import pandas as pd
 
-from geo.gazetteer import fold
-from geo.schema import TYPE_ORDER
+from geo.geocoding.gazetteer import fold
+from geo.offices.schema import TYPE_ORDER
 
 SEARCH_COLUMNS = ("name", "city", "country")
 

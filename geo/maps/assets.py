@@ -20,7 +20,7 @@ import xstatic.pkg.leaflet_markercluster as xs_markercluster
 
 from geo.atomic import atomic_write_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASEMAP_PATH = ROOT / "data" / "basemap" / "countries-110m.geojson"
 BASEMAP_DIR = BASEMAP_PATH.parent  # also the finer levels (scripts/make_basemap.sh)
 STATIC_DIR = ROOT / "static"
@@ -58,7 +58,7 @@ ASSETS: dict[str, Asset] = {
         _CLUSTER / "MarkerCluster.css", f"vendor/markercluster-{xs_markercluster.VERSION}/MarkerCluster.css"
     ),
     "basemap": Asset(BASEMAP_PATH, "basemap/countries-110m.geojson"),
-    # The finer basemap levels the map fetches only when the zoom needs them (geo/mapbuild.py,
+    # The finer basemap levels the map fetches only when the zoom needs them (geo/maps/build.py,
     # OfflineBasemap): 1:50m world, 1:10m cells around the offices, the offices' city names.
     "basemap_50m": Asset(BASEMAP_DIR / "world-50m.geojson", "basemap/world-50m.geojson"),
     "basemap_places": Asset(BASEMAP_DIR / "places.geojson", "basemap/places.geojson"),
@@ -66,7 +66,7 @@ ASSETS: dict[str, Asset] = {
         f"basemap_10m_{cell.stem}": Asset(cell, f"basemap/10m/{cell.name}")
         for cell in sorted((BASEMAP_DIR / "10m").glob("*.geojson"))
     },
-    # The presenter view's tour (geo/tour.py): our own script and style, served like the vendored files.
+    # The presenter view's tour (geo/maps/tour.py): our own script and style, served like the vendored files.
     "tour_js": Asset(WEB_DIR / "tour.js", "tour/tour.js"),
     "tour_css": Asset(WEB_DIR / "tour.css", "tour/tour.css"),
 }

@@ -1,12 +1,12 @@
 """Downloads of the office table and the map: CSV, GeoJSON, KML, one offline HTML map, a briefing sheet.
 
-Every function is a pure function of an office DataFrame as :func:`geo.table.load_offices` returns
-it, possibly filtered, possibly localised (the ``<field>_en`` columns :func:`geo.localise.localise`
+Every function is a pure function of an office DataFrame as :func:`geo.offices.table.load_offices` returns
+it, possibly filtered, possibly localised (the ``<field>_en`` columns :func:`geo.offices.localise.localise`
 adds are never exported) and possibly with rows that have no coordinates (NaN).
 
 Text from the table is data, never markup or a formula: CSV cells that a spreadsheet would run are
 prefixed with ``'`` (OWASP CSV injection), XML is built with ElementTree, HTML is escaped with
-:func:`html.escape`, and the map page embeds data only as escaped JSON (see :mod:`geo.mapbuild`).
+:func:`html.escape`, and the map page embeds data only as escaped JSON (see :mod:`geo.maps.build`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from itertools import combinations, pairwise
 
 import pandas as pd
 
-from geo import assets
-from geo.localise import TRANSLATED_FIELDS
-from geo.mapbuild import MapOptions, build_office_map, marker_size, marker_svg
-from geo.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
+from geo.maps import assets
+from geo.offices.localise import TRANSLATED_FIELDS
+from geo.maps.build import MapOptions, build_office_map, marker_size, marker_svg
+from geo.offices.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
 
 DEFAULT_TITLE = "INTERPOL General Secretariat offices"
 DEFAULT_SOURCE = "Source: INTERPOL (interpol.int); outlines: Natural Earth (public domain)"
@@ -63,7 +63,7 @@ def export_filename(kind: str, ext: str, today: date | None = None) -> str:
 def export_columns(offices: pd.DataFrame) -> list[str]:
     """The columns an export writes: the contract columns in schema order, then the table's extra ones.
 
-    Left out: the English copies ``<field>_en`` that :func:`geo.localise.localise` adds, and private
+    Left out: the English copies ``<field>_en`` that :func:`geo.offices.localise.localise` adds, and private
     working columns whose name starts with ``_``.
     """
     extra = [

@@ -1,12 +1,12 @@
 """The presenter view's tour as one folium layer: every step reaches the browser at once.
 
 :func:`build_tour_layer` puts the whole tour (each step's office, view, card and label) into one
-``FeatureGroup`` whose script hands it to ``geo/web/tour.js``, which draws the markers and steps
+``FeatureGroup`` whose script hands it to ``geo/maps/web/tour.js``, which draws the markers and steps
 through the tour in the browser: a key press changes the card and starts the map's flight in the
 same task, with no Streamlit rerun (see that file for the keys).
 
 The cards arrive as HTML made by the caller, which escapes every value from the data; names,
-cities and ids are escaped here. Everything is embedded with :func:`geo.mapbuild.js_json`.
+cities and ids are escaped here. Everything is embedded with :func:`geo.maps.build.js_json`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
-from geo import assets
-from geo.mapbuild import TYPES, OfficeMap, esc, js_json, marker_svg
-from geo.schema import OfficeType
+from geo.maps import assets
+from geo.maps.build import TYPES, OfficeMap, esc, js_json, marker_svg
+from geo.offices.schema import OfficeType
 
 STEP_ZOOM = 5  # an office and its surroundings: the capital region, the nearest neighbours
 TEXT_KEYS = (
@@ -49,7 +49,7 @@ class TourStep:
 
 
 class TourScript(MacroElement):
-    """Hands the tour's data to ``window.GsTour`` (geo/web/tour.js) inside the map's frame."""
+    """Hands the tour's data to ``window.GsTour`` (geo/maps/web/tour.js) inside the map's frame."""
 
     _template = Template(
         """

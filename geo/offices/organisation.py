@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-FACTS_PATH = Path(__file__).resolve().parent.parent / "data" / "organisation.json"
+FACTS_PATH = Path(__file__).resolve().parents[2] / "data" / "organisation.json"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The briefing deck (PPTX, 16:9) made with python-pptx: no network, no Office.
 
-Slides: a title slide; an overview with the world picture (:func:`geo.pictures.world_picture`);
-then one slide per office, in the order given (pass :func:`geo.filtering.briefing_order`'s), with
-the office in its region (:func:`geo.pictures.region_picture`), its name, type, place, partner,
+Slides: a title slide; an overview with the world picture (:func:`geo.exports.pictures.world_picture`);
+then one slide per office, in the order given (pass :func:`geo.offices.filtering.briefing_order`'s), with
+the office in its region (:func:`geo.exports.pictures.region_picture`), its name, type, place, partner,
 whom it serves and a sources line. Speaker notes carry the description and the sources.
 
 Every title is at least 32 pt. In a right-to-left deck every paragraph is marked ``rtl="1"``,
@@ -25,8 +25,8 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from geo.pictures import PictureTexts, plain, region_picture, world_picture
-from geo.schema import TYPE_STYLES, OfficeType
+from geo.exports.pictures import PictureTexts, plain, region_picture, world_picture
+from geo.offices.schema import TYPE_STYLES, OfficeType
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 TITLE_PT, MIN_TITLE_PT, BODY_PT, SMALL_PT = 36, 32, 20, 14
@@ -58,7 +58,7 @@ class DeckTexts:
 
 
 def caller_text(text: str, limit: int | None = None) -> str:
-    """A text the caller wrote (translated): like :func:`geo.pictures.plain`, but its left-to-right and
+    """A text the caller wrote (translated): like :func:`geo.exports.pictures.plain`, but its left-to-right and
     right-to-left marks stay (they keep a date such as 2026-11-30 in one piece in Arabic)."""
     kept = str(text).replace("\u200e", "\ue000").replace("\u200f", "\ue001")
     return plain(kept, limit).replace("\ue000", "\u200e").replace("\ue001", "\u200f")

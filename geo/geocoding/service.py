@@ -5,10 +5,10 @@ An office (:class:`OfficeAddress`: address, city, country, country code) goes in
 ``nominatim``/``gazetteer``/``cache``) comes out, or ``None`` when the geocoder has no answer.
 
 - :class:`NominatimGeocoder`: OpenStreetMap's Nominatim through geopy, behind the persistent cache of
-  :mod:`geo.geocache`. The HTTP side (:class:`NominatimClient`) is rate-limited and retried with
+  :mod:`geo.geocoding.cache`. The HTTP side (:class:`NominatimClient`) is rate-limited and retried with
   back-off by :class:`BackoffRateLimiter`, a geopy ``RateLimiter``. Without a client it answers from
   the cache alone.
-- :class:`GazetteerGeocoder`: offline GeoNames city coordinates (:mod:`geo.gazetteer`), city precision.
+- :class:`GazetteerGeocoder`: offline GeoNames city coordinates (:mod:`geo.geocoding.gazetteer`), city precision.
 - :class:`FallbackGeocoder`: asks each geocoder in turn and moves on when one has no answer or cannot
   be reached.
 """
@@ -40,8 +40,8 @@ from geopy.exc import (
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 
-from geo.gazetteer import fold, lookup_city
-from geo.geocache import GeocodeCache, query_key
+from geo.geocoding.gazetteer import fold, lookup_city
+from geo.geocoding.cache import GeocodeCache, query_key
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """A user's own office table, uploaded as CSV or Excel: validated, and placed on the map where it can be.
 
-The same rules as for data/offices.csv apply (see :mod:`geo.table`), except that coordinates may be
+The same rules as for data/offices.csv apply (see :mod:`geo.offices.table`), except that coordinates may be
 missing: such offices are placed at their city's centre from the offline gazetteer (precision
 "city"). Offices that cannot be placed are listed, with their spreadsheet row and the reason, and
 left off the map. Nothing here imports Streamlit.
@@ -18,8 +18,8 @@ from pathlib import PurePath
 
 import pandas as pd
 
-from geo.gazetteer import fold, lookup_city
-from geo.table import MAX_FILE_BYTES, OfficeTableError, Problem, parse_offices
+from geo.geocoding.gazetteer import fold, lookup_city
+from geo.offices.table import MAX_FILE_BYTES, OfficeTableError, Problem, parse_offices
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # An .xlsx is a ZIP archive: refuse one that would unpack to more than this (a "zip bomb").
@@ -37,7 +37,7 @@ Progress = Callable[[int, int], None]
 class UploadResult:
     """What became of an uploaded table.
 
-    ``offices`` has the columns of :func:`geo.table.parse_offices` (extra columns kept) and only
+    ``offices`` has the columns of :func:`geo.offices.table.parse_offices` (extra columns kept) and only
     offices with coordinates. ``unplaced`` lists the offices left out, one row each with its
     spreadsheet ``row`` number and a ``reason``. ``notes`` lists every repair and assumption.
     """
@@ -139,7 +139,7 @@ def read_upload(
 ) -> UploadResult:
     """Validate a user's table (CSV or .xlsx) and place offices without coordinates at their city.
 
-    Raises :class:`geo.table.OfficeTableError` (each problem with its sheet row and column) when
+    Raises :class:`geo.offices.table.OfficeTableError` (each problem with its sheet row and column) when
     the table cannot be used at all. ``progress(done, total)`` is called while cities are looked up.
     """
     frame, notes, source = _parse(filename, bytes(raw), max_bytes)

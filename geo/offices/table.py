@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pandas as pd
 
-from geo.schema import (
+from geo.offices.schema import (
     CONTRACT_COLUMNS,
     COUNTRY_LIST_SEPARATOR,
     GEOCODER_SOURCE_PREFIX,
@@ -461,7 +461,7 @@ def _suggest_office_type(value: str) -> str | None:
 
 
 def _in_box(lat: float, lon: float, code: str) -> bool | None:
-    from geo.gazetteer import in_country_box
+    from geo.geocoding.gazetteer import in_country_box
 
     return in_country_box(lat, lon, code)
 
@@ -471,7 +471,7 @@ def _check_swapped(lat: float, lon: float, code: str) -> bool:
 
     Only bounding boxes are used, so the check costs a few comparisons per row.
     """
-    from geo.gazetteer import country_box, in_country_box
+    from geo.geocoding.gazetteer import country_box, in_country_box
 
     if abs(lon) > 90 or in_country_box(lat, lon, code) is not False:
         return False  # the usual case: the point is in its country's box (or the country is unknown)
@@ -504,7 +504,7 @@ def _validate_rows(
     current_year = date.today().year
     valid_types = {t.value for t in OfficeType}
     codes = _country_codes()
-    from geo.gazetteer import country_box  # imported here: the gazetteer loads its data lazily
+    from geo.geocoding.gazetteer import country_box  # imported here: the gazetteer loads its data lazily
 
     i_id, i_name, i_type = position["id"], position["name"], position["office_type"]
     i_lat, i_lon = position["latitude"], position["longitude"]
@@ -691,7 +691,7 @@ def _validate_rows(
             reader.problem(f"the {missing} is empty but the other coordinate is given", row, missing)
         elif require_coordinates and not lat_text:
             reader.problem(
-                "has no coordinates; run `python -m geo.geocode PATH --only-missing` to add them",
+                "has no coordinates; run `python -m geo.geocoding PATH --only-missing` to add them",
                 row,
                 "latitude",
             )

@@ -10,7 +10,7 @@ Two pictures, each a pure function of an office table and translated texts:
 Renderer: matplotlib (Agg for PNG, its SVG backend with text as paths), chosen by measuring (see
 the commit that added this file): a 2400 x 947 px world picture takes 0.3-0.8 s and about 480 kB
 (SVG 0.2 s, 480-530 kB), a region picture 0.2-0.6 s and 250 kB, on 2 loaded cores; it needs no
-browser and no system library, and the same drawing goes into the PDF sheet (:mod:`geo.pdfsheet`).
+browser and no system library, and the same drawing goes into the PDF sheet (:mod:`geo.exports.pdfsheet`).
 
 Labels never cover a marker and never collide: each label's size is measured once, then it takes
 the first free place of a ring of candidates around its marker, further out with a leader line if
@@ -43,8 +43,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.path import Path as MplPath
 
-from geo import assets
-from geo.schema import TYPE_STYLES, OfficeType
+from geo.maps import assets
+from geo.offices.schema import TYPE_STYLES, OfficeType
 
 FONT_DIR = "/usr/share/fonts/truetype/noto"
 FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf")
@@ -59,7 +59,7 @@ MAX_LABELS = 60  # beyond this many offices, only the first ones (tour order) ar
 LABEL_CHARS = 48  # longer labels are cut with an ellipsis (the slide's text has the whole name)
 BOLD_LINE_CHARS = 30  # the office of a region picture: its name wrapped at this width
 
-# The marker shapes of geo/mapbuild.py (28-unit box, y down), as matplotlib paths centred on 0.
+# The marker shapes of geo/maps/build.py (28-unit box, y down), as matplotlib paths centred on 0.
 _SHAPE_POINTS = {
     "star": [(14, 1.5), (17.6, 10), (26.8, 10.6), (19.8, 16.6), (22, 25.6), (14, 20.7), (6, 25.6), (8.2, 16.6),
              (1.2, 10.6), (10.4, 10)],
@@ -624,7 +624,7 @@ def region_picture(
                   & (placed["latitude"] <= view.north)]
     # The office first, so its label gets the best place; then its neighbours.
     near = pd.concat([chosen.iloc[:1], near[near["id"] != office_id]])
-    # Drawn at the size the slide shows it (geo/slides.py), so its points are the slide's points.
+    # Drawn at the size the slide shows it (geo/exports/slides.py), so its points are the slide's points.
     width_in = REGION_INCHES
     dpi = width_px / width_in
     fig = Figure(figsize=(width_in, width_in / aspect), dpi=dpi)

@@ -1,0 +1,2 @@
+"""Map building (folium): the office layer, styles, the offline basemap and assets, the tour layer and
+the countries-served layer."""

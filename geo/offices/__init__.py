@@ -1,0 +1,1 @@
+"""The office table: its schema, the one reader and validation, uploads, filtering and localising."""
