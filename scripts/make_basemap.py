@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.gazetteer import lookup_city  # noqa: E402
+from geo.geocoding.gazetteer import lookup_city  # noqa: E402
 
 OFFICES = ROOT / "data" / "offices.csv"
 I18N = ROOT / "data" / "offices_i18n.csv"
