@@ -43,7 +43,7 @@ from geo.geocoding.service import (
     parse_service_url,
 )
 from geo.offices.schema import GEOCODER_SOURCE_PREFIX
-from geo.offices.table import URL_PATTERN, OfficeTableError, parse_offices
+from geo.offices.table import URL_PATTERN, OfficeTableError, column_key, parse_offices, table_delimiter
 
 CHECKPOINT_ROWS = 25  # rows between two saves of the table during a run
 SOURCED_FILE_NAME = "sourced_coordinates.csv"  # looked for beside the table
@@ -122,13 +122,7 @@ def read_raw_table(raw: bytes) -> RawTable:
             prefix, encoding = bom, codec
             break
     text = raw[len(prefix) :].decode(encoding)
-    # The delimiter is chosen as geo.offices.table chooses it: from the header line.
-    first_line = text.split("\n", 1)[0]
-    delimiter = ","
-    if first_line.count(",") == 0 and first_line.count(";") > 0:
-        delimiter = ";"
-    elif first_line.count(",") == 0 and first_line.count("\t") > 0:
-        delimiter = "\t"
+    delimiter = table_delimiter(text)  # the one rule, shared with the table reader
     tap = _LineTap(text)
     records = []
     for number, cells in enumerate(csv.reader(tap, delimiter=delimiter, strict=True), start=1):
@@ -140,7 +134,7 @@ def read_raw_table(raw: bytes) -> RawTable:
     assert table.to_bytes() == raw, "the table could not be split losslessly"
     header = next(r for r in records if any(c.strip() for c in r.cells))
     table.header_row = header.row
-    table.columns = {name.strip().lower(): i for i, name in enumerate(header.cells)}
+    table.columns = {column_key(name): i for i, name in enumerate(header.cells)}
     return table
 
 

@@ -148,6 +148,16 @@ def _guess_delimiter(header_line: str) -> str | None:
     return None
 
 
+def column_key(cell: str) -> str:
+    """A header cell as the column name it stands for (spaces, byte-order marks and case dropped)."""
+    return cell.strip().strip("\ufeff").strip().lower()
+
+
+def table_delimiter(text: str) -> str:
+    """The delimiter of a decoded table, chosen from its header (its first line that is not blank)."""
+    return _guess_delimiter(_first_line(text)) or ","
+
+
 def _first_line(text: str) -> str:
     """The first line that is not blank (the header), found without splitting the whole text."""
     match = re.search(r"[^\s][^\r\n]*", text)
@@ -293,7 +303,7 @@ def _normalise_header(header: list[str], header_row: int, reader: _Reader) -> li
     names = []
     changed = False
     for cell in header:
-        name = cell.strip().strip("\ufeff").strip().lower()
+        name = column_key(cell)
         changed |= name != cell
         names.append(name)
     if changed:

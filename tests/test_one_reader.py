@@ -1,0 +1,45 @@
+"""Every program that reads an office table reads it the same way (issue #16: geo.validate accepted a
+semicolon table with a blank first line, or two byte-order marks, that geo.geocoding then failed on)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+
+from geo.offices.table import load_offices
+from tests.conftest import ROOT
+
+TABLE = (ROOT / "data" / "offices.csv").read_text(encoding="utf-8")
+
+
+def semicolons_after_a_blank_line() -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(csv.reader(io.StringIO(TABLE)))
+    return ("\n" + out.getvalue()).encode()
+
+
+VARIANTS = {
+    "semicolons after a blank line": semicolons_after_a_blank_line,
+    "two UTF-8 byte-order marks": lambda: codecs.BOM_UTF8 * 2 + TABLE.encode(),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_validate_and_geocode_agree(tmp_path, variant):
+    path = tmp_path / "offices.csv"
+    raw = VARIANTS[variant]()
+    path.write_bytes(raw)
+    assert len(load_offices(path)) == 14
+    validate = subprocess.run([sys.executable, "-m", "geo.validate", str(path)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    assert validate.returncode == 0, validate.stderr
+    geocode = subprocess.run([sys.executable, "-m", "geo.geocoding", str(path), "--offline", "--dry-run"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert geocode.returncode == 0, geocode.stderr
+    assert "summary: 14 offices" in geocode.stdout + geocode.stderr
+    assert path.read_bytes() == raw  # a dry run writes nothing
