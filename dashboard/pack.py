@@ -15,10 +15,10 @@ import streamlit as st
 import i18n
 from dashboard.labels import translated_type_labels
 from geo.exports import formats as exports
-from geo.offices.filtering import briefing_order
 from geo.exports.pdfsheet import SheetTexts, briefing_sheet_pdf
 from geo.exports.pictures import PictureTexts, world_picture
 from geo.exports.slides import DeckTexts, build_deck
+from geo.offices.filtering import briefing_order
 from i18n import _, ngettext
 
 MAX_SLIDE_OFFICES = 30  # one region picture per office: 60 took 85 s on 2 loaded cores

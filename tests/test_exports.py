@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from geo.exports import formats as exports
-from geo.offices.localise import localise
 from geo.maps.build import MapOptions
+from geo.offices.localise import localise
 from geo.offices.schema import CONTRACT_COLUMNS
 from geo.offices.table import load_offices
 from tests.conftest import ROOT

@@ -28,8 +28,8 @@ import i18n
 from dashboard.panel import panel_html
 from dashboard.shell import page_script
 from geo.exports import formats as exports
-from geo.offices.localise import localise
 from geo.maps.build import MapOptions, build_base_map, build_office_layer, build_office_map
+from geo.offices.localise import localise
 from geo.offices.table import parse_offices
 from tests.apptest_helpers import map_args, new_app, tour_data
 from tests.hostile import (

@@ -20,9 +20,7 @@ from pptx import Presentation
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Pt
 
-from geo.exports import pdfsheet
-from geo.exports import pictures
-from geo.exports import slides
+from geo.exports import pdfsheet, pictures, slides
 from geo.offices.filtering import briefing_order
 from geo.offices.localise import localise
 from geo.offices.table import load_offices

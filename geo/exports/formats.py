@@ -28,8 +28,8 @@ from itertools import combinations, pairwise
 import pandas as pd
 
 from geo.maps import assets
-from geo.offices.localise import TRANSLATED_FIELDS
 from geo.maps.build import MapOptions, build_office_map, marker_size, marker_svg
+from geo.offices.localise import TRANSLATED_FIELDS
 from geo.offices.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
 
 DEFAULT_TITLE = "INTERPOL General Secretariat offices"

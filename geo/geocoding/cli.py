@@ -29,8 +29,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from geo.atomic import atomic_write_bytes
-from geo.geocoding.gazetteer import in_country_box
 from geo.geocoding.cache import DEFAULT_CACHE_PATH, GeocodeCache, GeocodeCacheError
+from geo.geocoding.gazetteer import in_country_box
 from geo.geocoding.service import (
     DEFAULT_NOMINATIM_URL,
     GeocodeResult,

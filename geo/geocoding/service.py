@@ -40,8 +40,8 @@ from geopy.exc import (
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 
-from geo.geocoding.gazetteer import fold, lookup_city
 from geo.geocoding.cache import GeocodeCache, query_key
+from geo.geocoding.gazetteer import fold, lookup_city
 
 logger = logging.getLogger(__name__)
 
