@@ -8,10 +8,10 @@ import sqlite3
 import time
 
 import pytest
-from geopy.geocoders.nominatim import _REJECTED_USER_AGENTS
 
 from geo.geocoding.cache import GeocodeCache, GeocodeCacheError, query_key
 from geo.geocoding.service import (
+    REFUSED_USER_AGENTS,
     FallbackGeocoder,
     GazetteerGeocoder,
     GeocodeResult,
@@ -62,14 +62,20 @@ class FakeClock:
 
 
 def client_for(server: FakeNominatim, *, fake_clock: bool = True, **options: object):
-    """The real geopy-based client pointed at the fake server; with a fake clock by default."""
+    """The real geopy-based client pointed at the fake server; with a fake clock by default.
+
+    With the fake clock the delay between requests is 0 (geopy's limiter underneath keeps real time)
+    and the first back-off is 2 s, as with the default one-second delay.
+    """
     settings: dict[str, object] = {"user_agent": USER_AGENT, "url": server.url, "timeout": 2.0}
+    if fake_clock:
+        settings.update(min_delay_seconds=0.0, error_wait_seconds=2.0)
     settings.update(options)
     client = NominatimClient(**settings)  # type: ignore[arg-type]
     clock = FakeClock()
     if fake_clock:
-        client.limiter._clock = clock.clock
-        client.limiter._sleep = clock.sleep
+        client.limiter.clock = clock.clock
+        client.limiter.sleep = clock.sleep
         send = client.limiter.func
 
         def timed_send(*args: object, **kwargs: object) -> object:
@@ -158,13 +164,13 @@ def test_a_transient_fault_is_retried_after_a_logged_back_off(
     fake_nominatim.script("Lyon, France", fault)
     client, clock = client_for(fake_nominatim, timeout=0.3)
 
-    with caplog.at_level(logging.WARNING, logger="geo.geocoding.service"):
+    with caplog.at_level(logging.WARNING, logger="geo.geocoding"):
         result = NominatimGeocoder(client).geocode(OfficeAddress("Lyon", "France", "FR"))
 
     assert result == GeocodeResult(45.75, 4.85, "city", "nominatim")
     assert [r.outcome for r in fake_nominatim.requests] == [outcome, "answer"]
     assert client.requests_sent == 2
-    [warning] = [r.getMessage() for r in caplog.records if r.name == "geo.geocoding.service"]
+    [warning] = [r.getMessage() for r in caplog.records if r.name.startswith("geo.geocoding")]
     assert message in warning and "retry 1/3" in warning and "'Lyon, France'" in warning
     assert clock.sleeps == [2.0]  # the first back-off with the default one-second delay
 
@@ -191,7 +197,7 @@ def test_back_off_doubles_and_gives_up_after_max_retries_without_caching(fake_no
     geocoder = NominatimGeocoder(client, cache)
     office = OfficeAddress("Lyon", "France", "FR")
 
-    with caplog.at_level(logging.WARNING, logger="geo.geocoding.service"), pytest.raises(GeocodingUnavailable):
+    with caplog.at_level(logging.WARNING, logger="geo.geocoding"), pytest.raises(GeocodingUnavailable):
         geocoder.geocode(office)
     assert clock.sleeps == [2.0, 4.0, 8.0]
     assert len(fake_nominatim.requests) == 4  # the first try and three retries
@@ -241,14 +247,15 @@ def test_a_refusal_is_not_retried(fake_nominatim):
     assert len(fake_nominatim.requests) == 1 and clock.sleeps == []
 
 
-def test_min_delay_between_requests(fake_nominatim):
+def test_min_delay_between_requests_holds_at_the_server(fake_nominatim):
     for city in ("Lyon", "Paris", "Nice", "Lille"):
         fake_nominatim.answer(f"{city}, France", place(45.0, 4.0))
-    client, clock = client_for(fake_nominatim)  # the default: one second
+    fake_nominatim.delay = 0.05  # answers take a while: the delay counts from the end of each
+    client, _ = client_for(fake_nominatim, fake_clock=False, min_delay_seconds=0.3)
     for city in ("Lyon", "Paris", "Nice", "Lille"):
         client.search(f"{city}, France", "FR")
-    gaps = [b - a for a, b in zip(clock.calls, clock.calls[1:], strict=False)]
-    assert len(gaps) == 3 and all(gap >= 1.0 for gap in gaps), gaps
+    gaps = fake_nominatim.gaps()
+    assert len(gaps) == 3 and all(gap >= 0.3 + 0.05 for gap in gaps), gaps
 
 
 def test_the_default_delay_is_one_second_and_the_public_server_refuses_less():
@@ -262,7 +269,7 @@ def test_the_default_delay_is_one_second_and_the_public_server_refuses_less():
 # --- configuration -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("agent", [*sorted(_REJECTED_USER_AGENTS), None, "", "  "])
+@pytest.mark.parametrize("agent", [*sorted(REFUSED_USER_AGENTS), "geopy/2.5.0", None, "", "  "])
 def test_default_and_sample_user_agents_are_refused(fake_nominatim, agent):
     with pytest.raises(GeocodingConfigError, match="--user-agent"):
         NominatimClient(user_agent=agent, url=fake_nominatim.url)
@@ -308,11 +315,13 @@ def test_unreachable_service_falls_back_to_the_gazetteer_then_is_abandoned(tmp_p
         url = server.url
     # Nothing listens there any more: every request is refused at once.
     cache = GeocodeCache(tmp_path / "c.sqlite")
-    geocoder, client = build_geocoder(cache=cache, user_agent=USER_AGENT, url=url, max_retries=1)
+    geocoder, client = build_geocoder(
+        cache=cache, user_agent=USER_AGENT, url=url, max_retries=1, min_delay_seconds=0.0
+    )
     clock = FakeClock()
-    client.limiter._clock, client.limiter._sleep = clock.clock, clock.sleep
+    client.limiter.clock, client.limiter.sleep = clock.clock, clock.sleep
 
-    with caplog.at_level(logging.WARNING, logger="geo.geocoding.service"):
+    with caplog.at_level(logging.WARNING, logger="geo.geocoding"):
         results = [
             geocoder.geocode(OfficeAddress(c, "France", "FR")) for c in ("Lyon", "Paris", "Nice", "Lille")
         ]

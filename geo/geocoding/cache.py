@@ -23,8 +23,28 @@ _MISSING = object()  # get() without a default
 _ABSENT = object()
 
 
+# How long to wait for another program's lock on the cache before calling it busy.
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
 class GeocodeCacheError(RuntimeError):
     """The cache file cannot be opened, read or written."""
+
+
+class GeocodeCacheBusy(GeocodeCacheError):
+    """Another program holds a lock on the cache: nothing is wrong with it, try again later."""
+
+
+def _is_busy(err: sqlite3.Error) -> bool:
+    code = getattr(err, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(err).lower()
+
+
+def _busy(path: Path, err: sqlite3.Error) -> GeocodeCacheBusy:
+    return GeocodeCacheBusy(
+        f"the geocoding cache {path} is in use by another program ({err}); try again when it has "
+        "finished, or pass another --cache path"
+    )
 
 
 def query_key(query: str, country_code: str = "") -> str:
@@ -42,12 +62,15 @@ class GeocodeCache:
     Use as a context manager or call :meth:`close`. Opening creates the file and its folder.
     """
 
-    def __init__(self, path: str | os.PathLike[str] = DEFAULT_CACHE_PATH):
+    def __init__(
+        self, path: str | os.PathLike[str] = DEFAULT_CACHE_PATH, *, busy_timeout: float | None = None
+    ):
         self.path = Path(path)
+        timeout = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: autocommit; every put is its own transaction.
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as err:
             raise GeocodeCacheError(f"cannot open the geocoding cache {self.path}: {err}") from err
         try:
@@ -68,6 +91,8 @@ class GeocodeCache:
             self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
         except sqlite3.DatabaseError as err:
             self._db.close()
+            if _is_busy(err):
+                raise _busy(self.path, err) from err
             raise GeocodeCacheError(
                 f"the geocoding cache {self.path} is not a usable SQLite database ({err}); "
                 "delete it or pass another --cache path"
@@ -81,6 +106,8 @@ class GeocodeCache:
         try:
             row = self._db.execute("SELECT result FROM answers WHERE query = ?", (key,)).fetchone()
         except sqlite3.Error as err:
+            if _is_busy(err):
+                raise _busy(self.path, err) from err
             raise GeocodeCacheError(f"cannot read the geocoding cache {self.path}: {err}") from err
         if row is None:
             if default is _MISSING:
@@ -100,11 +127,9 @@ class GeocodeCache:
                 (key, json.dumps(answer, ensure_ascii=False, sort_keys=True), stored_at),
             )
         except sqlite3.Error as err:
+            if _is_busy(err):
+                raise _busy(self.path, err) from err
             raise GeocodeCacheError(f"cannot write to the geocoding cache {self.path}: {err}") from err
-
-    def keys(self) -> list[str]:
-        """Every cached query key."""
-        return [row[0] for row in self._db.execute("SELECT query FROM answers ORDER BY query")]
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]

