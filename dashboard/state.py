@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
@@ -18,7 +20,42 @@ from i18n import N_, _
 
 TYPE_KEYS: tuple[str, ...] = tuple(t.value for t in OfficeType)
 MAX_QUERY_CHARS = 200
+# A share link can carry anything (100,000 characters fit in an address): a notice quotes at most
+# this many values, each cut to this many characters.
+MAX_QUOTED_CHARS = 80
+MAX_QUOTED_VALUES = 5
 log = logging.getLogger("dashboard")
+
+
+def _visible(char: str) -> str:
+    if unicodedata.category(char) not in ("Cc", "Cf"):
+        return char
+    return " " if char.isspace() else "\ufffd"
+
+
+def shorten(value: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    """``value`` as a notice may quote it: line breaks and tabs as spaces, other control and format
+    characters (bidi overrides, zero-width joiners) as U+FFFD, cut to ``limit`` characters with "…"
+    after the cut."""
+    head = value[: limit + 1]
+    clean = "".join(_visible(c) for c in head)
+    return clean if len(value) <= limit else clean[:limit] + "…"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice waiting to be shown: its message (marked with N_), the value it names (already
+    shortened) and how many more values were left out of it."""
+
+    template: str
+    value: str
+    more: int = 0
+
+
+def notice(template: str, values: Sequence[str]) -> Notice:
+    """A notice naming at most MAX_QUOTED_VALUES of ``values``, each shortened."""
+    listed = [shorten(v) for v in values[:MAX_QUOTED_VALUES]]
+    return Notice(template, ", ".join(listed), max(0, len(values) - MAX_QUOTED_VALUES))
 
 
 def _log_ignored(template: str, value: str) -> None:
@@ -41,11 +78,11 @@ def init_state() -> None:
     if state.get("_initialised"):
         return
     params = st.query_params
-    notices: list[str] = []
+    notices: list[Notice] = []
 
-    def ignore(template: str, value: str) -> None:
-        notices.append((template, value))
-        _log_ignored(template, value)
+    def ignore(template: str, *values: str) -> None:
+        notices.append(notice(template, values))
+        _log_ignored(template, ",".join(values))
 
     lang = params.get("lang")
     if lang in i18n.LANGUAGES:
@@ -62,7 +99,7 @@ def init_state() -> None:
         unknown = [t for t in asked if t not in TYPE_KEYS]
         known = [t for t in asked if t in TYPE_KEYS]
         if unknown:
-            ignore(N_("Ignored the unknown office type {value}."), ", ".join(unknown))
+            ignore(N_("Ignored the unknown office type {value}."), *unknown)
         if known:
             chosen_types = set(known)
     for office_type in TYPE_KEYS:
@@ -71,18 +108,18 @@ def init_state() -> None:
     regions = _split(params.get("region", ""))
     unknown_regions = [r for r in regions if r not in REGIONS]
     if unknown_regions:
-        ignore(N_("Ignored the unknown region {value}."), ", ".join(unknown_regions))
+        ignore(N_("Ignored the unknown region {value}."), *unknown_regions)
     state["regions"] = [r for r in REGIONS if r in regions]
 
     query = params.get("q", "")
     if len(query) > MAX_QUERY_CHARS:
-        notices.append((N_("Shortened the search text to {value} characters."), str(MAX_QUERY_CHARS)))
+        notices.append(Notice(N_("Shortened the search text to {value} characters."), str(MAX_QUERY_CHARS)))
         query = query[:MAX_QUERY_CHARS]
     state["q"] = query
     state["_requested_office"] = params.get("office") or None
     step = params.get("step")
     if step is not None and not re.fullmatch(r"[0-9]{1,6}", step.strip()):
-        ignore(N_("Ignored the unknown step {value}."), step[:MAX_QUERY_CHARS])
+        ignore(N_("Ignored the unknown step {value}."), step)
         step = None
     state["_requested_step"] = int(step) if step is not None else None
     state["_notices"] = notices
@@ -99,9 +136,9 @@ def md_literal(text: object) -> str:
 
 
 def add_notice(template: str, value: str) -> None:
-    """Queue a notice (a message marked with N_ and the value it names)."""
+    """Queue a notice (a message marked with N_ and the value it names, shortened)."""
     _log_ignored(template, value)
-    st.session_state.setdefault("_notices", []).append((template, value))
+    st.session_state.setdefault("_notices", []).append(notice(template, [value]))
 
 
 def show_notices(filters: Filters) -> None:
@@ -114,8 +151,11 @@ def show_notices(filters: Filters) -> None:
     if snapshot != filters:
         state["_notices"] = []
         return
-    for template, value in notices:
-        st.warning(_(template).format(value=md_literal(value)), icon="ℹ️")
+    for item in notices:
+        text = _(item.template).format(value=md_literal(item.value))
+        if item.more:
+            text += " " + _("… and {n} more").format(n=i18n.number(item.more))
+        st.warning(text, icon="ℹ️")
 
 
 @dataclass(frozen=True)
