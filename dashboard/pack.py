@@ -13,11 +13,13 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from dashboard import data
 from dashboard.labels import translated_type_labels
-from geo.exports import formats as exports
+from geo.exports.cartography import PictureTexts
 from geo.exports.pdfsheet import SheetTexts, briefing_sheet_pdf
-from geo.exports.pictures import PictureTexts, world_picture
+from geo.exports.pictures import world_picture
 from geo.exports.slides import DeckTexts, build_deck
+from geo.exports.table import export_filename
 from geo.offices.filtering import briefing_order
 from i18n import _, ngettext
 
@@ -39,16 +41,12 @@ def _title() -> str:
     return _("INTERPOL General Secretariat: offices worldwide")
 
 
-def _source() -> str:
-    return _("Source: INTERPOL (interpol.int); outlines: Natural Earth (public domain)")
-
-
 def _ordered(table: pd.DataFrame) -> pd.DataFrame:
     return briefing_order(table.dropna(subset=["latitude", "longitude"]))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _deck(table: pd.DataFrame, lang: str, today: str) -> bytes:
+def _deck(table: pd.DataFrame, lang: str, today: str, source: str) -> bytes:
     tour = _ordered(table).head(MAX_SLIDE_OFFICES)
     n = len(tour)
     texts = DeckTexts(
@@ -65,6 +63,7 @@ def _deck(table: pd.DataFrame, lang: str, today: str) -> bytes:
         lang=lang,
         rtl=i18n.is_rtl(lang),
         list_separator=i18n.list_separator(),
+        source=source,
     )
     return build_deck(tour, texts)
 
@@ -75,11 +74,11 @@ def _picture(table: pd.DataFrame, lang: str, fmt: str) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _sheet(table: pd.DataFrame, lang: str, page_size: str, today: str) -> bytes:
+def _sheet(table: pd.DataFrame, lang: str, page_size: str, today: str, source: str) -> bytes:
     texts = SheetTexts(
         title=_title(),
         date=today,
-        source=_source(),
+        source=source,
         column_labels={"n": "#", "name": _("Name"), "office_type": _("Type"), "city": _("City"),
                        "country": _("Country"), "partner": _("Partner"), "opened": _("Opened")},
         type_labels=translated_type_labels(),
@@ -90,22 +89,28 @@ def _sheet(table: pd.DataFrame, lang: str, page_size: str, today: str) -> bytes:
     return briefing_sheet_pdf(_ordered(table), texts, page_size=page_size)
 
 
-def pack_downloads(offices: pd.DataFrame) -> None:
+def pack_downloads(offices: pd.DataFrame, source: str | None = None) -> None:
     """Download buttons in the sidebar, under "Briefing pack", for the offices given (filtered and
-    localised): slides (PPTX), map picture (PNG, SVG), briefing sheet (PDF, A4 and US Letter)."""
+    localised): slides (PPTX), map picture (PNG, SVG), briefing sheet (PDF, A4 and US Letter).
+
+    ``source`` names where the offices come from (default: :func:`dashboard.data.source_line`, the
+    session's own table or the organisation's); it is part of each file's cache key, so a deck made
+    from an upload never comes back for the shared table, or the other way round.
+    """
+    source = source or data.source_line()
     lang = i18n.language()
     today = date.today()
     # What is shown, in the language shown; the English copies (*_en) play no part.
     table = offices[[c for c in offices.columns if not str(c).endswith("_en")]]
     when = today.isoformat()
     buttons = (
-        (_("Slides (PPTX)"), lambda: _deck(table, lang, when), f"slides-{lang}", "pptx",
+        (_("Slides (PPTX)"), lambda: _deck(table, lang, when, source), f"slides-{lang}", "pptx",
          "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
         (_("Map picture (PNG)"), lambda: _picture(table, lang, "png"), f"map-{lang}", "png", "image/png"),
         (_("Map picture (SVG)"), lambda: _picture(table, lang, "svg"), f"map-{lang}", "svg", "image/svg+xml"),
-        (_("Briefing sheet (PDF, A4)"), lambda: _sheet(table, lang, "a4", when), f"briefing-sheet-a4-{lang}", "pdf",
+        (_("Briefing sheet (PDF, A4)"), lambda: _sheet(table, lang, "a4", when, source), f"briefing-sheet-a4-{lang}", "pdf",
          "application/pdf"),
-        (_("Briefing sheet (PDF, US Letter)"), lambda: _sheet(table, lang, "letter", when),
+        (_("Briefing sheet (PDF, US Letter)"), lambda: _sheet(table, lang, "letter", when, source),
          f"briefing-sheet-letter-{lang}", "pdf", "application/pdf"),
     )
     with st.sidebar:
@@ -114,7 +119,7 @@ def pack_downloads(offices: pd.DataFrame) -> None:
             st.caption(_("No office with a place on the map matches these filters."))
             return
         for label, make, kind, ext, mime in buttons:
-            st.download_button(label, make, file_name=exports.export_filename(kind, ext, today), mime=mime,
+            st.download_button(label, make, file_name=export_filename(kind, ext, today), mime=mime,
                                key=f"pack_{kind}_{ext}", on_click="ignore", width="stretch")
         if len(table) > MAX_SLIDE_OFFICES:
             st.caption(_("The slides show the first {n} offices of the tour.").format(n=i18n.number(MAX_SLIDE_OFFICES)))

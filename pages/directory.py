@@ -18,13 +18,15 @@ from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 
 import i18n
 from dashboard import data
-from dashboard.labels import region_label, translated_type_labels, type_glyph, type_label
+from dashboard.labels import region_label, translated_type_labels, type_label
 from dashboard.mapview import map_options, office_map
 from dashboard.pack import pack_downloads
 from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
 from dashboard.sidebar import SEARCH_PAUSE
-from geo.exports import formats as exports
+from geo.exports import geojson, html_map, kml, sheet
+from geo.exports import table as exports
+from geo.maps.styles import type_glyph
 from i18n import N_, _
 
 COMPACT_MAX_WIDTH = 640  # px: below this the compact table (name, type, city) is shown
@@ -203,12 +205,12 @@ c1, c2, c3 = st.columns(3)
 c1.download_button(_("Table (CSV)"), partial(exports.to_csv_bytes, export_rows),
                    file_name=exports.export_filename("offices", "csv", today), mime="text/csv",
                    key="dl_csv", on_click="ignore", width="stretch")
-c2.download_button(_("Map data (GeoJSON)"), partial(exports.to_geojson_bytes, export_rows),
+c2.download_button(_("Map data (GeoJSON)"), partial(geojson.to_geojson_bytes, export_rows),
                    file_name=exports.export_filename("offices", "geojson", today),
                    mime="application/geo+json", key="dl_geojson", on_click="ignore", width="stretch")
 c3.download_button(_("Google Earth (KML)"),
-                   partial(exports.to_kml_bytes, export_rows, type_labels, name=sheet_args["title"],
-                           list_separator=i18n.list_separator()),
+                   partial(kml.to_kml_bytes, export_rows, type_labels, source=sheet_args["source"],
+                           name=sheet_args["title"], list_separator=i18n.list_separator()),
                    file_name=exports.export_filename("offices", "kml", today),
                    mime="application/vnd.google-earth.kml+xml", key="dl_kml", on_click="ignore",
                    width="stretch")
@@ -217,7 +219,7 @@ st.markdown(f"#### {_('For briefings')}")
 c4, c5 = st.columns(2)
 c4.download_button(
     _("Download map (HTML, works offline)"),
-    lambda: exports.map_html(export_rows, options, title=sheet_args["title"], generated=today,
+    lambda: html_map.map_html(export_rows, options, title=sheet_args["title"], generated=today,
                              source=sheet_args["source"], lang=i18n.language()).encode("utf-8"),
     file_name=exports.export_filename("map", "html", today),
     mime="text/html",
@@ -227,7 +229,7 @@ c4.download_button(
 )
 c5.download_button(
     _("Printable briefing sheet (HTML, A4 or Letter)"),
-    lambda: exports.briefing_sheet_html(export_rows, **sheet_args).encode("utf-8"),
+    lambda: sheet.briefing_sheet_html(export_rows, **sheet_args).encode("utf-8"),
     file_name=exports.export_filename("briefing-sheet", "html", today),
     mime="text/html",
     key="dl_sheet",
@@ -235,5 +237,5 @@ c5.download_button(
     width="stretch",
 )
 st.caption(_("Open the sheet in a browser and print it (Ctrl+P); it fits one A4 or US Letter page."))
-pack_downloads(page.shown)  # slides, map pictures and the PDF sheet, in the sidebar
+pack_downloads(page.shown, sheet_args["source"])  # slides, map pictures and the PDF sheet, in the sidebar
 finish_page(page)

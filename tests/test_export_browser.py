@@ -8,11 +8,13 @@ from datetime import date
 
 import pytest
 
-from geo.exports import formats as exports
+from geo.exports import html_map
+from geo.exports import sheet as sheet_export
+from geo.exports import table as table_export
 from geo.maps.build import MapOptions
 from geo.offices.table import load_offices
 from tests.conftest import ARTIFACTS, OFFICES_DRAWN_JS, ROOT
-from tests.test_exports import HOSTILE, hostile_offices
+from tests.test_exports import HOSTILE, SOURCE, hostile_offices
 
 pytestmark = pytest.mark.browser
 
@@ -92,12 +94,12 @@ def sheet_html(frame, **kwargs) -> str:
         "generated": DAY,
         "source": "Source: INTERPOL (interpol.int); outlines: Natural Earth (public domain)",
     } | kwargs
-    return exports.briefing_sheet_html(frame, **arguments)
+    return sheet_export.briefing_sheet_html(frame, **arguments)
 
 
 def test_exported_map_draws_every_office_with_no_network(offline, offices, tmp_path):
-    path = tmp_path / exports.export_filename("map", "html", DAY)
-    path.write_text(exports.map_html(offices, generated=DAY), encoding="utf-8")
+    path = tmp_path / table_export.export_filename("map", "html", DAY)
+    path.write_text(html_map.map_html(offices, generated=DAY, source=SOURCE), encoding="utf-8")
     page = open_file(offline, path)
     page.wait_for_function(f"() => ({COUNT_DRAWN})() === 14", timeout=20_000)
     assert page.locator("path.leaflet-interactive, .leaflet-overlay-pane path").count() > 100  # outlines
@@ -119,7 +121,7 @@ def test_exported_map_draws_every_office_with_no_network(offline, offices, tmp_p
 def test_hostile_map_runs_nothing(offline, offices, tmp_path):
     frame = hostile_offices(offices)
     path = tmp_path / "hostile-map.html"
-    page_text = exports.map_html(frame, MapOptions(cluster=False), title=HOSTILE[3], source=HOSTILE[0])
+    page_text = html_map.map_html(frame, MapOptions(cluster=False), title=HOSTILE[3], source=HOSTILE[0])
     path.write_text(page_text, encoding="utf-8")
     page = open_file(offline, path)
     page.wait_for_function(f"() => ({COUNT_DRAWN})() === 14", timeout=20_000)
@@ -144,7 +146,7 @@ def test_hostile_clusters_run_nothing(offline, offices, tmp_path):
     frame.loc[frame["id"] == "sro-european-union", "name"] = HOSTILE[0]
     frame.loc[frame["id"] == "lo-europol", "name"] = HOSTILE[3]
     path = tmp_path / "hostile-clusters.html"
-    path.write_text(exports.map_html(frame), encoding="utf-8")
+    path.write_text(html_map.map_html(frame, source=SOURCE), encoding="utf-8")
     page = open_file(offline, path)
     page.wait_for_function(f"() => ({COUNT_DRAWN})() === 14", timeout=20_000)
     assert page.locator(".office-cluster").count() >= 1

@@ -14,7 +14,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo.exports import formats as exports
+from geo.exports import geojson as geojson_export
+from geo.exports import html_map
+from geo.exports import kml as kml_export
+from geo.exports import sheet as sheet_export
+from geo.exports import table as table_export
 from geo.maps.build import MapOptions
 from geo.offices.localise import localise
 from geo.offices.schema import CONTRACT_COLUMNS
@@ -24,6 +28,7 @@ from tests.conftest import ROOT
 KML = "{http://www.opengis.net/kml/2.2}"
 LYON = (4.84838, 45.78219)  # longitude, latitude
 DAY = date(2026, 11, 27)
+SOURCE = "Source: INTERPOL (interpol.int), office data checked on 30 November 2026"
 HOSTILE = (
     "<img src=x onerror=alert(1)>",
     "`",
@@ -59,7 +64,7 @@ def sheet(frame: pd.DataFrame, **kwargs) -> str:
         "generated": DAY,
         "source": "Source: INTERPOL",
     } | kwargs
-    return exports.briefing_sheet_html(frame, **arguments)
+    return sheet_export.briefing_sheet_html(frame, **arguments)
 
 
 def read_csv(data: bytes) -> pd.DataFrame:
@@ -70,18 +75,18 @@ def read_csv(data: bytes) -> pd.DataFrame:
 
 
 def test_export_filename_names_the_day():
-    assert exports.export_filename("offices", "csv", DAY) == "interpol-gs-offices-2026-11-27.csv"
-    assert exports.export_filename("map", ".html", DAY) == "interpol-gs-map-2026-11-27.html"
-    assert date.today().isoformat() in exports.export_filename("offices", "geojson")
+    assert table_export.export_filename("offices", "csv", DAY) == "interpol-gs-offices-2026-11-27.csv"
+    assert table_export.export_filename("map", ".html", DAY) == "interpol-gs-map-2026-11-27.html"
+    assert date.today().isoformat() in table_export.export_filename("offices", "geojson")
     with pytest.raises(ValueError, match="kind and ext"):
-        exports.export_filename("../offices", "csv", DAY)
+        table_export.export_filename("../offices", "csv", DAY)
 
 
 # --- CSV -------------------------------------------------------------------------------------
 
 
 def test_csv_reads_back_with_the_same_offices_and_a_bom(offices):
-    data = exports.to_csv_bytes(offices)
+    data = table_export.to_csv_bytes(offices)
     assert data.startswith(codecs.BOM_UTF8)
     back = read_csv(data)
     assert list(back.columns) == list(CONTRACT_COLUMNS)
@@ -97,11 +102,11 @@ def test_csv_neutralises_formulas_but_not_numbers(offices):
     frame = offices.head(len(FORMULAS)).copy()
     frame["name"] = list(FORMULAS)
     frame["partner"] = ["-34.6", "+33 4 72 44 70 00", "@home", "plain", "", "a=b"]
-    back = read_csv(exports.to_csv_bytes(frame))
+    back = read_csv(table_export.to_csv_bytes(frame))
     assert back["name"].tolist() == ["'" + f for f in FORMULAS]
     assert back["partner"].tolist() == ["'-34.6", "'+33 4 72 44 70 00", "'@home", "plain", "", "a=b"]
     # Negative coordinates are numbers, written as such.
-    buenos_aires = read_csv(exports.to_csv_bytes(offices)).set_index("id").loc["rb-buenos-aires"]
+    buenos_aires = read_csv(table_export.to_csv_bytes(offices)).set_index("id").loc["rb-buenos-aires"]
     assert (buenos_aires["latitude"], buenos_aires["longitude"]) == ("-34.61315", "-58.37723")
 
 
@@ -110,7 +115,7 @@ def test_csv_rounds_coordinates_and_leaves_unplaced_rows_empty(offices):
     frame.loc[0, "latitude"] = 45.123456789
     frame.loc[1, ["latitude", "longitude"]] = math.nan
     frame.loc[2, "longitude"] = -0.0000001
-    back = read_csv(exports.to_csv_bytes(frame))
+    back = read_csv(table_export.to_csv_bytes(frame))
     assert back["latitude"].tolist()[:2] == ["45.123457", ""]
     assert back["longitude"].tolist()[1:] == ["", "0"]
 
@@ -119,7 +124,7 @@ def test_csv_keeps_extra_columns_and_drops_the_localised_copies(offices):
     frame = localise(offices, "fr")
     frame["room"] = "B12"
     assert "name_en" in frame.columns
-    back = read_csv(exports.to_csv_bytes(frame))
+    back = read_csv(table_export.to_csv_bytes(frame))
     assert list(back.columns) == [*CONTRACT_COLUMNS, "room"]
     assert not any(c.endswith("_en") for c in back.columns)
 
@@ -128,7 +133,7 @@ def test_csv_keeps_extra_columns_and_drops_the_localised_copies(offices):
 
 
 def test_geojson_is_a_feature_collection_with_longitude_first(offices):
-    collection = exports.to_geojson(offices)
+    collection = geojson_export.to_geojson(offices)
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == 14
     lyon = next(f for f in collection["features"] if f["id"] == "hq-lyon")
@@ -148,7 +153,7 @@ def test_geojson_unplaced_office_has_null_geometry(offices):
     frame = offices.copy()
     frame.loc[frame["id"] == "rb-harare", ["latitude", "longitude"]] = math.nan
     frame.loc[0, "latitude"] = 45.1234567891
-    features = {f["id"]: f for f in exports.to_geojson(frame)["features"]}
+    features = {f["id"]: f for f in geojson_export.to_geojson(frame)["features"]}
     assert features["rb-harare"]["geometry"] is None
     assert features["rb-harare"]["properties"]["name"] == "INTERPOL Regional Bureau Harare"
     assert features["hq-lyon"]["geometry"]["coordinates"][1] == 45.123457
@@ -161,15 +166,15 @@ def test_geojson_bytes_are_strict_json_of_the_same_collection(offices):
     def no_constants(name):
         raise AssertionError(f"{name} is not JSON")
 
-    data = exports.to_geojson_bytes(frame)
-    assert json.loads(data, parse_constant=no_constants) == exports.to_geojson(frame)
+    data = geojson_export.to_geojson_bytes(frame)
+    assert json.loads(data, parse_constant=no_constants) == geojson_export.to_geojson(frame)
 
 
 # --- KML -------------------------------------------------------------------------------------
 
 
 def test_kml_has_one_placemark_per_office_with_lon_lat(offices):
-    root = ET.fromstring(exports.to_kml_bytes(offices))
+    root = ET.fromstring(kml_export.to_kml_bytes(offices, source=SOURCE))
     assert root.tag == f"{KML}kml"
     document = root.find(f"{KML}Document")
     placemarks = document.findall(f".//{KML}Placemark")
@@ -193,7 +198,7 @@ def test_kml_skips_unplaced_offices_uses_labels_and_drops_invalid_characters(off
     frame = offices.copy()
     frame.loc[frame["id"] == "rb-harare", ["latitude", "longitude"]] = math.nan
     frame.loc[0, "description"] = "bell\x07 and NUL\x00 inside"
-    root = ET.fromstring(exports.to_kml_bytes(frame, {"headquarters": "Siège"}))
+    root = ET.fromstring(kml_export.to_kml_bytes(frame, {"headquarters": "Siège"}, source=SOURCE))
     assert len(root.findall(f".//{KML}Placemark")) == 13
     assert root.findtext(f".//{KML}Folder/{KML}name") == "Siège"
     assert "bell and NUL inside" in root.findtext(f".//{KML}Placemark/{KML}description")
@@ -203,8 +208,8 @@ def test_kml_skips_unplaced_offices_uses_labels_and_drops_invalid_characters(off
 
 
 def test_map_html_loads_nothing_from_outside(offices):
-    page = exports.map_html(offices, generated=DAY)
-    assert exports.references_loaded(page) == []
+    page = html_map.map_html(offices, generated=DAY, source=SOURCE)
+    assert html_map.references_loaded(page) == []
     # Outside the inline scripts (whose URLs load nothing by themselves), no tag but <a> has a URL.
     markup = re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL)
     assert "<script" not in markup  # every script was inlined: none has a src
@@ -221,7 +226,7 @@ def test_map_html_loads_nothing_from_outside(offices):
 
 
 def test_map_html_online_layers_stay_hidden_until_chosen(offices):
-    page = exports.map_html(offices, MapOptions(online_tiles=True))
+    page = html_map.map_html(offices, MapOptions(online_tiles=True), source=SOURCE)
     names = re.findall(r"var (tile_layer_\w+) = L\.tileLayer", page)
     assert len(names) == 3
     for name in names:
@@ -238,14 +243,14 @@ def test_reference_scanner_finds_what_a_browser_would_fetch():
         '<div style="background:url(data:image/png;base64,AA)"></div><svg><use href="#m"/></svg>'
         "<script>var s = '<img src=\"https://inside.a.string\">';</script></body></html>"
     )
-    found = exports.references_loaded(page)
+    found = html_map.references_loaded(page)
     assert len(found) == 5, found
     assert any("cdn.example/leaflet.js" in f for f in found)
     assert not any("example.org" in f or "inside.a.string" in f for f in found)
 
 
 def test_map_html_header_and_title_are_escaped(offices):
-    page = exports.map_html(offices, title=HOSTILE[0], source=HOSTILE[3], lang='en" onload="x')
+    page = html_map.map_html(offices, title=HOSTILE[0], source=HOSTILE[3], lang='en" onload="x')
     assert HOSTILE[0] not in page and HOSTILE[3] not in page
     assert f"<title>{html.escape(HOSTILE[0])}</title>" in page
     assert f"<span>{html.escape(HOSTILE[3])}</span>" in page
@@ -256,7 +261,7 @@ def test_map_html_header_and_title_are_escaped(offices):
 
 
 def test_hostile_strings_are_inert_in_csv(offices):
-    back = read_csv(exports.to_csv_bytes(hostile_offices(offices)))
+    back = read_csv(table_export.to_csv_bytes(hostile_offices(offices)))
     for column in back.columns:
         for value in back[column]:
             assert not value.lstrip(" \u00a0").startswith(("=", "+", "@", "\t", "\r")), (column, value)
@@ -267,7 +272,7 @@ def test_hostile_strings_are_inert_in_csv(offices):
 
 def test_hostile_strings_are_inert_in_geojson(offices):
     frame = hostile_offices(offices)
-    data = exports.to_geojson_bytes(frame)
+    data = geojson_export.to_geojson_bytes(frame)
     for payload in ("<img", "</script", "<script"):
         assert payload.encode() not in data
     names = [f["properties"]["name"] for f in json.loads(data)["features"]]
@@ -276,7 +281,7 @@ def test_hostile_strings_are_inert_in_geojson(offices):
 
 
 def test_hostile_strings_are_inert_in_kml(offices):
-    data = exports.to_kml_bytes(hostile_offices(offices), {"headquarters": HOSTILE[3]})
+    data = kml_export.to_kml_bytes(hostile_offices(offices), {"headquarters": HOSTILE[3]}, source=SOURCE)
     assert b"<img" not in data and b"<script" not in data and b"</script" not in data
     root = ET.fromstring(data)
     placemarks = root.findall(f".//{KML}Placemark")
@@ -291,8 +296,8 @@ def test_hostile_strings_are_inert_in_kml(offices):
 
 
 def test_hostile_strings_are_inert_in_the_map_page(offices):
-    page = exports.map_html(hostile_offices(offices), title=HOSTILE[3], source=HOSTILE[0])
-    assert exports.references_loaded(page) == []
+    page = html_map.map_html(hostile_offices(offices), title=HOSTILE[3], source=HOSTILE[0])
+    assert html_map.references_loaded(page) == []
     for payload in ("<img src=x", "</script><script>alert(1)", "onerror=alert(1)>"):
         assert payload not in page
     assert 'href="javascript:' not in page.lower()
@@ -311,15 +316,15 @@ def test_hostile_strings_are_inert_in_the_briefing_sheet(offices):
     for payload in ("<img src=x", "</script><script>alert(1)", 'onload="alert(1)"', "<script"):
         assert payload not in page
     assert html.escape(HOSTILE[0]) in page and html.escape(HOSTILE[3]) in page
-    assert exports.references_loaded(page) == []
+    assert html_map.references_loaded(page) == []
 
 
 def test_an_empty_selection_still_exports(offices):
     empty = offices.iloc[0:0]
-    assert read_csv(exports.to_csv_bytes(empty)).columns.tolist() == list(CONTRACT_COLUMNS)
-    assert exports.to_geojson(empty) == {"type": "FeatureCollection", "features": []}
-    assert ET.fromstring(exports.to_kml_bytes(empty)).find(f".//{KML}Placemark") is None
-    assert exports.references_loaded(exports.map_html(empty)) == []
+    assert read_csv(table_export.to_csv_bytes(empty)).columns.tolist() == list(CONTRACT_COLUMNS)
+    assert geojson_export.to_geojson(empty) == {"type": "FeatureCollection", "features": []}
+    assert ET.fromstring(kml_export.to_kml_bytes(empty, source=SOURCE)).find(f".//{KML}Placemark") is None
+    assert html_map.references_loaded(html_map.map_html(empty, source=SOURCE)) == []
     assert "<tbody>\n\n</tbody>" in sheet(empty)
 
 
@@ -337,11 +342,11 @@ def test_briefing_sheet_lists_every_office_on_a_map(offices):
     assert '<html lang="en" dir="ltr">' in page
     assert page.count('<use href="#mk-') >= 14 + 14 + 5  # markers, table, legend
     assert '<svg class="inset"' in page  # Lyon, Brussels and The Hague would hide each other
-    assert exports.references_loaded(page) == []
+    assert html_map.references_loaded(page) == []
 
 
 def test_briefing_sheet_is_small_and_its_map_is_rounded(offices):
-    outlines = exports.land_path()
+    outlines = sheet_export.land_path()
     assert len(outlines.encode()) < 60_000
     assert not re.search(r"\d\.\d", outlines)  # whole tenths of a degree
     assert len(sheet(offices).encode()) < 100_000
@@ -374,7 +379,7 @@ def test_kml_read_back_by_gdal_has_no_clashing_fields_and_keeps_the_balloon_text
     """GDAL's KML driver (pyogrio): ExtendedData named id/name/description would clash with KML's own."""
     pyogrio = pytest.importorskip("pyogrio")
     path = tmp_path / "offices.kml"
-    path.write_bytes(exports.to_kml_bytes(offices, name="مكاتب", list_separator="، "))
+    path.write_bytes(kml_export.to_kml_bytes(offices, name="مكاتب", list_separator="، ", source=SOURCE))
     rows = []
     for layer, _geometry in pyogrio.list_layers(path):  # GDAL makes one layer per folder (office type)
         meta, _fids, _geometries, values = pyogrio.raw.read(path, layer=layer)
@@ -390,7 +395,7 @@ def test_kml_read_back_by_gdal_has_no_clashing_fields_and_keeps_the_balloon_text
 
 
 def test_the_offline_map_speaks_the_readers_language(offices):
-    page = exports.map_html(offices, MapOptions(rtl=True), title="مكاتب الأمانة العامة", lang="ar",
+    page = html_map.map_html(offices, MapOptions(rtl=True), title="مكاتب الأمانة العامة", lang="ar",
                             source="المصدر: الإنتربول", generated=DAY)
     assert '<html lang="ar" dir="rtl">' in page
     assert "<title>مكاتب الأمانة العامة</title>" in page and "<h1>مكاتب الأمانة العامة</h1>" in page

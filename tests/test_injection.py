@@ -27,7 +27,11 @@ import pytest
 import i18n
 from dashboard.panel import panel_html
 from dashboard.shell import page_script
-from geo.exports import formats as exports
+from geo.exports import geojson as geojson_export
+from geo.exports import html_map
+from geo.exports import kml as kml_export
+from geo.exports import sheet as sheet_export
+from geo.exports import table as table_export
 from geo.maps.build import MapOptions, build_base_map, build_office_layer, build_office_map
 from geo.offices.localise import localise
 from geo.offices.table import parse_offices
@@ -49,6 +53,7 @@ from tests.hostile import (
     raw_payloads_in,
     shown_lines,
 )
+from tests.test_exports import SOURCE
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -312,7 +317,7 @@ def test_directory_and_about_pages(hostile_env, offices):
 
 
 def csv_table(offices: pd.DataFrame) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(exports.to_csv_bytes(export_rows(offices)).decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(table_export.to_csv_bytes(export_rows(offices)).decode("utf-8-sig"))))
 
 
 def formula_cells(rows: list[list[str]]) -> list[tuple[int, str, str]]:
@@ -342,22 +347,22 @@ def test_csv_header_cells_that_a_spreadsheet_would_run_are_quoted(offices):
 
 
 def test_exported_map_html_is_inert_and_offline(offices):
-    page = exports.map_html(export_rows(offices), MapOptions())
-    assert exports.references_loaded(page) == []
+    page = html_map.map_html(export_rows(offices), MapOptions(), source=SOURCE)
+    assert html_map.references_loaded(page) == []
     check_map_script(page, export_rows(offices), exact_names=False)
 
 
 def test_exported_map_html_shows_template_text_as_text(offices):
-    page = exports.map_html(export_rows(offices), MapOptions())
+    page = html_map.map_html(export_rows(offices), MapOptions(), source=SOURCE)
     check_map_script(page, export_rows(offices), exact_names=True)
 
 
 def test_briefing_sheet_html_is_inert(offices):
-    sheet = exports.briefing_sheet_html(
+    sheet = sheet_export.briefing_sheet_html(
         export_rows(offices), title="Offices", type_labels={}, column_labels={}, generated=date(2026, 1, 1),
         source="Source: hostile-offices.csv",
     )
-    assert exports.references_loaded(sheet) == []
+    assert html_map.references_loaded(sheet) == []
     problems, text = inspect_html(sheet, allowed_extra={"meta"})
     assert not problems, problems
     assert not raw_payloads_in(sheet)
@@ -367,7 +372,7 @@ def test_briefing_sheet_html_is_inert(offices):
 
 def test_kml_and_geojson_keep_payloads_as_data(offices):
     rows = export_rows(offices)
-    kml = ET.fromstring(exports.to_kml_bytes(rows))
+    kml = ET.fromstring(kml_export.to_kml_bytes(rows, source=SOURCE))
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     descriptions = [d.text or "" for d in kml.iterfind(".//k:Placemark/k:description", ns)]
     assert len(descriptions) == 28
@@ -376,7 +381,7 @@ def test_kml_and_geojson_keep_payloads_as_data(offices):
         assert not problems and not raw_payloads_in(description, "<>"), description
     names = sorted(n.text for n in kml.iterfind(".//k:Placemark/k:name", ns))
     assert names == sorted(offices["name"])
-    raw = exports.to_geojson_bytes(rows)
+    raw = geojson_export.to_geojson_bytes(rows)
     assert b"<" not in raw and b">" not in raw
     geojson = json.loads(raw)
     assert [f["properties"]["name"] for f in geojson["features"]] == list(rows["name"])

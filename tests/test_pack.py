@@ -20,17 +20,19 @@ from pptx import Presentation
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Pt
 
-from geo.exports import pdfsheet, pictures, slides
+from geo.exports import cartography, pdfsheet, pictures, slides
 from geo.offices.filtering import briefing_order
 from geo.offices.localise import localise
 from geo.offices.table import load_offices
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "pack"
-ARABIC_PICTURE = pictures.PictureTexts(
+ARABIC_PICTURE = cartography.PictureTexts(
     legend_title="أنواع المكاتب", attribution="الحدود: Natural Earth (ملكية عامة)", distance="{n} كم",
     at_equator="{distance} عند خط الاستواء", rtl=True,
 )
+SOURCE = "Source: INTERPOL (interpol.int), office data checked on 30 November 2026"
+UPLOADED = "Source: uploaded table my-offices.xlsx"
 HOSTILE_NAME = "<script>alert(1)</script> \u202eevil\u202c " + "very long name " * 20
 
 
@@ -98,8 +100,8 @@ def test_region_picture_names_the_office_and_rings_it(arabic):
 
 
 def _deck(table: pd.DataFrame, lang: str) -> Presentation:
-    texts = slides.DeckTexts(lang=lang, rtl=lang == "ar", subtitle="2026-11-30",
-                             picture=ARABIC_PICTURE if lang == "ar" else pictures.PictureTexts())
+    texts = slides.DeckTexts(lang=lang, rtl=lang == "ar", subtitle="2026-11-30", source=SOURCE,
+                             picture=ARABIC_PICTURE if lang == "ar" else cartography.PictureTexts())
     data = slides.build_deck(table, texts)
     _save(f"test-deck-{lang}.pptx", data)
     return Presentation(io.BytesIO(data))
@@ -150,8 +152,8 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdffonts"), reason="needs p
 @pytest.mark.parametrize(("lang", "size", "points"), [("en", "a4", "595.276 x 841.89"), ("ar", "letter", "612 x 792")])
 def test_pdf_one_page_right_size_fonts_embedded(offices, arabic, tmp_path, lang, size, points):
     table = arabic if lang == "ar" else offices
-    texts = pdfsheet.SheetTexts(date="2026-11-30", rtl=lang == "ar",
-                                picture=ARABIC_PICTURE if lang == "ar" else pictures.PictureTexts())
+    texts = pdfsheet.SheetTexts(date="2026-11-30", rtl=lang == "ar", source=SOURCE,
+                                picture=ARABIC_PICTURE if lang == "ar" else cartography.PictureTexts())
     data = pdfsheet.briefing_sheet_pdf(table, texts, page_size=size)
     _save(f"test-sheet-{lang}-{size}.pdf", data)
     path = tmp_path / "sheet.pdf"
@@ -171,7 +173,7 @@ def test_pdf_one_page_right_size_fonts_embedded(offices, arabic, tmp_path, lang,
 def test_pdf_counts_rows_that_do_not_fit(offices):
     many = pd.concat([offices] * 3, ignore_index=True)
     many["id"] = [f"office-{i}" for i in range(len(many))]
-    data = pdfsheet.briefing_sheet_pdf(many, pdfsheet.SheetTexts(more="MORE {n}"), page_size="letter")
+    data = pdfsheet.briefing_sheet_pdf(many, pdfsheet.SheetTexts(more="MORE {n}", source=SOURCE), page_size="letter")
     assert data.startswith(b"%PDF")
     if shutil.which("pdftotext"):
         path = ARTIFACTS / "test-sheet-many.pdf"
@@ -182,6 +184,28 @@ def test_pdf_counts_rows_that_do_not_fit(offices):
         assert re.search(r"^Pages:\s+1$", info, re.M)
 
 
+def test_the_deck_and_the_pdf_name_the_source_they_are_given(offices, tmp_path):
+    """An uploaded table is credited as such on the deck's title slide (and its notes) and on the PDF
+    sheet; neither has a default source that could credit the official table (issue #17)."""
+    table = offices.head(2)
+    with pytest.raises(TypeError, match="source"):
+        slides.DeckTexts()
+    with pytest.raises(TypeError, match="source"):
+        pdfsheet.SheetTexts()
+    deck = Presentation(io.BytesIO(slides.build_deck(table, slides.DeckTexts(source=UPLOADED))))
+    assert UPLOADED in deck.slides[0].placeholders[1].text_frame.text
+    assert UPLOADED in deck.slides[0].notes_slide.notes_text_frame.text
+    every_text = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+                          if shape.has_text_frame)
+    assert "offices.csv" not in every_text and "interpol.int)" not in every_text
+    pdf = pdfsheet.briefing_sheet_pdf(table, pdfsheet.SheetTexts(source=UPLOADED))
+    if shutil.which("pdftotext"):
+        path = tmp_path / "uploaded.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        assert "uploaded table my-offices.xlsx" in text and "offices.csv" not in text.replace("my-offices.xlsx", "")
+
+
 # --- hostile text ------------------------------------------------------------------------------
 
 
@@ -189,7 +213,7 @@ def test_hostile_names_stay_text(offices, tmp_path):
     table = offices.head(2).copy()
     table["name"] = [HOSTILE_NAME, "=cmd|' /C calc'!A0 \x00\x07 ${alert(1)}"]
     table["city"] = ["<img src=x onerror=alert(1)>", "\u2066Isolate\u2069"]
-    deck = Presentation(io.BytesIO(slides.build_deck(table)))
+    deck = Presentation(io.BytesIO(slides.build_deck(table, slides.DeckTexts(source=SOURCE))))
     title = deck.slides[2].shapes.title.text_frame.text
     assert title.startswith("<script>alert(1)</script> evil")  # the characters, as text; no override
     assert "\u202e" not in title and len(title) <= slides.TITLE_CHARS
@@ -202,9 +226,9 @@ def test_hostile_names_stay_text(offices, tmp_path):
     assert b"<script" not in svg and b"onerror" not in svg
     region = pictures.region_picture(table, str(table.iloc[0]["id"]))
     lines = region.labels[0].text.split("\n")  # the office's own label: wrapped, cut after 3 lines
-    assert len(lines) <= 3 and all(len(line) <= pictures.BOLD_LINE_CHARS for line in lines)
-    assert all(len(label.text) <= pictures.LABEL_CHARS for label in region.labels[1:])
-    pdf = pdfsheet.briefing_sheet_pdf(table)
+    assert len(lines) <= 3 and all(len(line) <= cartography.BOLD_LINE_CHARS for line in lines)
+    assert all(len(label.text) <= cartography.LABEL_CHARS for label in region.labels[1:])
+    pdf = pdfsheet.briefing_sheet_pdf(table, pdfsheet.SheetTexts(source=SOURCE))
     assert pdf.startswith(b"%PDF") and b"<script" not in pdf
     if shutil.which("pdftotext"):
         path = tmp_path / "hostile.pdf"
@@ -227,11 +251,11 @@ def _pack_app() -> None:
 
     i18n.set_language("ar")
     table = localise(load_offices(Path(i18n.__file__).parent.parent / "data" / "offices.csv"), "ar").head(2)
-    pack_downloads(table)
+    pack_downloads(table, "Source: uploaded table my-offices.xlsx")
     plain = table[[c for c in table.columns if not c.endswith("_en")]]
     import streamlit as st
 
-    st.session_state["deck"] = _deck(plain, "ar", "2026-11-30")
+    st.session_state["deck"] = _deck(plain, "ar", "2026-11-30", "Source: uploaded table my-offices.xlsx")
 
 
 def test_pack_downloads_in_the_sidebar_in_the_language():
@@ -246,3 +270,4 @@ def test_pack_downloads_in_the_sidebar_in_the_language():
     assert len(deck.slides) == 4
     subtitle = deck.slides[0].placeholders[1].text_frame.text
     assert "\u200e2026-11-30" in subtitle  # the date kept in one piece in Arabic
+    assert UPLOADED in subtitle  # the source given, never the official one for an upload

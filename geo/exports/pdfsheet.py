@@ -22,20 +22,11 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo.exports.pictures import (
-    _RENDER_LOCK,
-    WORLD_VIEW,
-    MapDrawing,
-    PictureTexts,
-    Style,
-    View,
-    _placed,
-    _save,
-    font,
-    plain,
-    visual,
-)
-from geo.offices.schema import TYPE_STYLES, OfficeType
+from geo.exports.cartography import WORLD_VIEW, PictureTexts, Style, View, font, plain, visual
+from geo.exports.drawing import MapDrawing, placed_offices
+from geo.exports.pictures import RENDER_LOCK, save_figure
+from geo.maps.styles import TYPE_STYLES
+from geo.offices.schema import OfficeType
 
 MM = 1 / 25.4  # inches
 PAGE_SIZES = {"a4": (210 * MM, 297 * MM), "letter": (8.5, 11.0)}  # 595 x 842 pt, 612 x 792 pt
@@ -54,7 +45,9 @@ class SheetTexts:
 
     title: str = "INTERPOL General Secretariat offices"
     date: str = ""  # e.g. 2026-11-30, written as given
-    source: str = "Source: INTERPOL (interpol.int); outlines: Natural Earth (public domain)"
+    # Where the offices come from (the organisation, or the user's own uploaded table): no default,
+    # so an uploaded table is never credited to the official one.
+    source: str = field(kw_only=True)
     column_labels: Mapping[str, str] = field(default_factory=lambda: {
         "n": "#", "name": "Office", "office_type": "Type", "city": "City", "country": "Country",
         "partner": "Partner", "opened": "Opened",
@@ -126,85 +119,109 @@ def _cell(record: pd.Series, column: str, n: int, texts: SheetTexts) -> str:
     return plain(record.get(column), 300)
 
 
-def briefing_sheet_pdf(offices: pd.DataFrame, texts: SheetTexts | None = None, *, page_size: str = "a4") -> bytes:
+def _heading(page: _Page, texts: SheetTexts) -> float:
+    """Title and date at the top; the distance from the top of the page below them (inches)."""
+    y = MARGIN
+    inner = page.width - 2 * MARGIN
+    for line in page.wrap(plain(texts.title, 200), inner, TITLE_PT, True, max_lines=2):
+        page.put(page.x(MARGIN), y, line, TITLE_PT, bold=True)
+        y += TITLE_PT * 1.25 / 72
+    meta = plain(texts.date)
+    if meta:
+        page.put(page.x(MARGIN), y + 1 * MM, meta, META_PT, colour=MUTED)
+        y += META_PT * 1.4 / 72 + 1 * MM
+    return y + 2 * MM
+
+
+def _world_map(page: _Page, placed: pd.DataFrame, texts: SheetTexts, y: float) -> tuple[MapDrawing, float]:
+    """The world map below ``y``, its offices not yet numbered; the drawing and the y below it."""
+    inner = page.width - 2 * MARGIN
+    view = View(*WORLD_VIEW)
+    map_height = inner / view.aspect
+    ax = page.fig.add_axes((MARGIN / page.width, 1 - (y + map_height) / page.height, inner / page.width,
+                            map_height / page.height))
+    drawing = MapDrawing(page.fig, ax, view, texts.picture, Style(marker=9, label=7, legend=6.5, small=5.5, border=0.3))
+    drawing.land()
+    drawing.legend(placed, loc="lower left")
+    drawing.scale_bar(0.36, 0.07, world=True)
+    drawing.attribution()
+    drawing.markers(placed)
+    ax.patch.set_visible(True)
+    return drawing, y + map_height + 4 * MM
+
+
+class _Table:
+    """The table of offices, one row after the other from a given height."""
+
+    def __init__(self, page: _Page):
+        self.page = page
+        self.inner = page.width - 2 * MARGIN
+        self.widths = {c: COLUMN_SHARES[c] * self.inner for c in COLUMNS}
+        self.pad = 1 * MM
+        self.line_height = TABLE_PT * 1.3 / 72
+
+    def cells(self, texts: list[str], bold: bool = False, max_lines: int = 3) -> list[list[str]]:
+        return [self.page.wrap(t, self.widths[c] - 2 * self.pad, TABLE_PT, bold, max_lines)
+                for c, t in zip(COLUMNS, texts, strict=True)]
+
+    def height(self, cells: list[list[str]]) -> float:
+        return max(len(c) for c in cells) * self.line_height + 2 * self.pad
+
+    def row(self, cells: list[list[str]], top: float, bold: bool, shade: str | None) -> float:
+        page, height = self.page, self.height(cells)
+        if shade:
+            page.fig.patches.append(_rect(page, MARGIN, top, self.inner, height, shade))
+        start = MARGIN
+        for column, lines in zip(COLUMNS, cells, strict=True):
+            for i, line in enumerate(lines):
+                page.put(page.x(start + self.pad), top + self.pad + i * self.line_height, line, TABLE_PT, bold=bold)
+            start += self.widths[column]
+        page.fig.patches.append(_rect(page, MARGIN, top + height - 0.2 * MM, self.inner, 0.2 * MM, RULE))
+        return height
+
+
+def _office_rows(page: _Page, offices: pd.DataFrame, texts: SheetTexts, y: float) -> tuple[set[str], float]:
+    """The header and as many office rows as fit below ``y``; the ids listed and the y below them."""
+    table = _Table(page)
+    labels = {"n": "#", **texts.column_labels}
+    bottom = page.height - MARGIN - 2 * META_PT * 1.4 / 72 - 2 * MM
+    y += table.row(table.cells([plain(labels.get(c, c)) for c in COLUMNS], True, 2), y, True, HEAD)
+    listed: set[str] = set()
+    for n, (_, record) in enumerate(offices.iterrows(), start=1):
+        cells = table.cells([_cell(record, c, n, texts) for c in COLUMNS])
+        if y + table.height(cells) > bottom - table.line_height * (1 if n < len(offices) else 0):
+            break
+        y += table.row(cells, y, False, None)
+        listed.add(str(record["id"]))
+    return listed, y
+
+
+def briefing_sheet_pdf(offices: pd.DataFrame, texts: SheetTexts, *, page_size: str = "a4") -> bytes:
     """One page: title, date, the numbered world map, the table of offices (in the order given) and the source.
 
-    Rows that do not fit on the page are counted in one last line (``texts.more``).
+    Rows that do not fit on the page are counted in one last line (``texts.more``). ``texts.source``
+    names where the offices come from (it has no default).
     """
-    texts = texts or SheetTexts()
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page_size must be one of {sorted(PAGE_SIZES)}, got {page_size!r}")
     page = _Page(page_size, texts)
     inner = page.width - 2 * MARGIN
-    y = MARGIN
-    with _RENDER_LOCK:
-        for line in page.wrap(plain(texts.title, 200), inner, TITLE_PT, True, max_lines=2):
-            page.put(page.x(MARGIN), y, line, TITLE_PT, bold=True)
-            y += TITLE_PT * 1.25 / 72
-        meta = plain(texts.date)
-        if meta:
-            page.put(page.x(MARGIN), y + 1 * MM, meta, META_PT, colour=MUTED)
-            y += META_PT * 1.4 / 72 + 1 * MM
-        y += 2 * MM
-
-        # The map, numbered like the table.
-        view = View(*WORLD_VIEW)
-        map_height = inner / view.aspect
-        ax = page.fig.add_axes((MARGIN / page.width, 1 - (y + map_height) / page.height, inner / page.width,
-                                map_height / page.height))
-        numbers = {str(office_id): n for n, office_id in enumerate(offices["id"], start=1)}
-        placed = _placed(offices)
-        drawing = MapDrawing(page.fig, ax, view, texts.picture,
-                             Style(marker=9, label=7, legend=6.5, small=5.5, border=0.3))
-        drawing.land()
-        drawing.legend(placed, loc="lower left")
-        drawing.scale_bar(0.36, 0.07, world=True)
-        drawing.attribution()
-        drawing.markers(placed)
-        frame = ax.patch
-        frame.set_visible(True)
-        y += map_height + 4 * MM
-
-        # The table.
-        widths = {c: COLUMN_SHARES[c] * inner for c in COLUMNS}
-        pad = 1 * MM
-        line_height = TABLE_PT * 1.3 / 72
-        labels = {"n": "#", **texts.column_labels}
-        bottom = page.height - MARGIN - 2 * META_PT * 1.4 / 72 - 2 * MM
-
-        def row(cells: list[list[str]], top: float, bold: bool, shade: str | None) -> float:
-            height = max(len(c) for c in cells) * line_height + 2 * pad
-            if shade:
-                page.fig.patches.append(_rect(page, MARGIN, top, inner, height, shade))
-            start = MARGIN
-            for column, lines in zip(COLUMNS, cells, strict=True):
-                for i, line in enumerate(lines):
-                    page.put(page.x(start + pad), top + pad + i * line_height, line, TABLE_PT, bold=bold)
-                start += widths[column]
-            page.fig.patches.append(_rect(page, MARGIN, top + height - 0.2 * MM, inner, 0.2 * MM, RULE))
-            return height
-
-        head = [page.wrap(plain(labels.get(c, c)), widths[c] - 2 * pad, TABLE_PT, True, 2) for c in COLUMNS]
-        y += row(head, y, True, HEAD)
-        shown, listed = 0, set()
-        for n, (_, record) in enumerate(offices.iterrows(), start=1):
-            cells = [page.wrap(_cell(record, c, n, texts), widths[c] - 2 * pad, TABLE_PT) for c in COLUMNS]
-            height = max(len(c) for c in cells) * line_height + 2 * pad
-            if y + height > bottom - line_height * (1 if n < len(offices) else 0):
-                break
-            y += row(cells, y, False, None)
-            shown += 1
-            listed.add(str(record["id"]))
+    with RENDER_LOCK:
+        y = _heading(page, texts)
+        placed = placed_offices(offices)
+        drawing, y = _world_map(page, placed, texts, y)
+        listed, y = _office_rows(page, offices, texts, y)
         # Numbers on the map for the rows the table lists (the others have no row to refer to).
+        numbers = {str(office_id): n for n, office_id in enumerate(offices["id"], start=1)}
         in_table = placed[placed["id"].astype(str).isin(listed)]
         drawing.place_labels(in_table, lambda r: str(numbers[str(r["id"])]), limit=len(in_table))
-        if shown < len(offices):
-            page.put(page.x(MARGIN), y + pad, plain(texts.more.format(n=len(offices) - shown)), TABLE_PT,
+        if len(listed) < len(offices):
+            page.put(page.x(MARGIN), y + 1 * MM, plain(texts.more.format(n=len(offices) - len(listed))), TABLE_PT,
                      colour=MUTED)
         for i, line in enumerate(page.wrap(plain(texts.source, 300), inner, META_PT - 1, max_lines=2)):
             page.put(page.x(MARGIN), page.height - MARGIN - (2 - i) * (META_PT * 1.3 / 72), line, META_PT - 1,
                      colour=MUTED)
-        return _save(page.fig, "pdf", 72)
+        return save_figure(page.fig, "pdf", 72)
 
 
 def _rect(page: _Page, x: float, top: float, width: float, height: float, colour: str):

@@ -25,8 +25,10 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from geo.exports.pictures import PictureTexts, plain, region_picture, world_picture
-from geo.offices.schema import TYPE_STYLES, OfficeType
+from geo.exports.cartography import PictureTexts, plain
+from geo.exports.pictures import region_picture, world_picture
+from geo.maps.styles import TYPE_STYLES
+from geo.offices.schema import OfficeType
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 TITLE_PT, MIN_TITLE_PT, BODY_PT, SMALL_PT = 36, 32, 20, 14
@@ -55,6 +57,9 @@ class DeckTexts:
     lang: str = "en"
     rtl: bool = False
     list_separator: str = ", "
+    # Where the offices come from (the organisation, or the user's own uploaded table), on the title
+    # slide: no default, so an uploaded table is never credited to the official one.
+    source: str = field(kw_only=True)
 
 
 def caller_text(text: str, limit: int | None = None) -> str:
@@ -176,9 +181,9 @@ def _office_slide(prs, offices: pd.DataFrame, row: pd.Series, texts: DeckTexts) 
                    f"{plain(texts.sources)}:" if source else "", (source, True)], texts)
 
 
-def build_deck(offices: pd.DataFrame, texts: DeckTexts | None = None) -> bytes:
-    """The deck as PPTX bytes: title, overview, then one slide per office in the order given."""
-    texts = texts or DeckTexts()
+def build_deck(offices: pd.DataFrame, texts: DeckTexts) -> bytes:
+    """The deck as PPTX bytes: title (with the source of the offices), overview, then one slide per
+    office in the order given."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     prs.core_properties.title = plain(texts.title, 200)
@@ -189,8 +194,9 @@ def build_deck(offices: pd.DataFrame, texts: DeckTexts | None = None) -> bytes:
     subtitle = slide.placeholders[1]
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = (
         Inches(0.6), Inches(4.3), SLIDE_WIDTH - Inches(1.2), Inches(1.0))
-    _write(subtitle.text_frame, [(caller_text(texts.subtitle, 200), 24, False, MUTED)], texts)
-    _notes(slide, [plain(texts.title), plain(texts.subtitle)], texts)
+    _write(subtitle.text_frame, [(caller_text(texts.subtitle, 200), 24, False, MUTED),
+                                 (caller_text(texts.source, 300), SMALL_PT, False, MUTED)], texts)
+    _notes(slide, [plain(texts.title), plain(texts.subtitle), plain(texts.source)], texts)
 
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
     _title(slide, texts.overview_title, texts)
