@@ -5,8 +5,9 @@ arrival time (``time.monotonic()`` in this process), and can be scripted per que
 
     server = FakeNominatim({"lyon, france": [place(45.75, 4.85)]})
     server.script("lyon, france", HTTP_500, rate_limited(2), TIMEOUT, DROP, MALFORMED, EMPTY)
+    server.script("lyon, france", redirect("http://elsewhere/"), drip(0.5), huge(50 * 2**20))
     with server:
-        ...  # geocode against server.url; the first six requests for that query fail in turn
+        ...  # geocode against server.url; the first requests for that query fail in turn
 
 Scripted faults are used up in order, one per request; then the known answer is given again.
 """
@@ -35,6 +36,23 @@ EMPTY = ("empty",)
 def rate_limited(retry_after: float | str) -> tuple[str, Any]:
     """HTTP 429 with ``Retry-After: retry_after``."""
     return ("429", retry_after)
+
+
+def redirect(location: str) -> tuple[str, str]:
+    """HTTP 302 to ``location``; ``"{same}"`` in it stands for this request's own path and query."""
+    return ("redirect", location)
+
+
+def drip(seconds_per_byte: float, *, in_headers: bool = False) -> tuple[str, float, bool]:
+    """Answer normally, but one byte at a time, ``seconds_per_byte`` apart (the body, or from the
+    status line on when ``in_headers``): each socket read gets a byte well within any read timeout."""
+    return ("drip", seconds_per_byte, in_headers)
+
+
+def huge(size: int, *, declared: bool = True) -> tuple[str, int, bool]:
+    """A 200 answer of ``size`` bytes of JSON, with its Content-Length or (``declared=False``) without
+    one, ended by closing the connection."""
+    return ("huge", size, declared)
 
 
 def sleep_for(seconds: float) -> tuple[str, float]:
@@ -82,7 +100,7 @@ class Request:
     path: str
     params: dict[str, str]
     user_agent: str
-    outcome: str  # "answer", "empty", "500", "429", "sleep", "drop", "malformed", "not found"
+    outcome: str  # "answer", "empty", "500", "429", "sleep", "drop", "malformed", "redirect", "drip", "huge", "not found"
 
     @property
     def query(self) -> str:
@@ -217,6 +235,12 @@ def _handler_for(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 with contextlib.suppress(OSError):  # close without a single byte of response
                     self.connection.shutdown(socket.SHUT_RDWR)
+            elif kind == "redirect":
+                self._redirect(fault[1].replace("{same}", self.path))
+            elif kind == "drip":
+                self._drip(query, params, fault[1], fault[2])
+            elif kind == "huge":
+                self._huge(fault[1], fault[2])
             elif kind == "malformed":
                 self._send(200, b'[{"place_id": 1, "lat": "45.7', "application/json")
             elif kind == "empty":
@@ -224,13 +248,58 @@ def _handler_for(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
             else:
                 self._answer(query, params)
 
-        def _answer(self, query: str, params: dict[str, str]) -> None:
+        def _body(self, query: str, params: dict[str, str]) -> bytes:
             results = [dict(r) for r in fake.answers.get(query, [])]
             if params.get("format") == "jsonv2":
                 for r in results:
                     r["category"] = r.pop("class", "")
             limit = int(params.get("limit", "10") or 10)
-            self._send(200, json.dumps(results[:limit]).encode())
+            return json.dumps(results[:limit]).encode()
+
+        def _answer(self, query: str, params: dict[str, str]) -> None:
+            self._send(200, self._body(query, params))
+
+        def _redirect(self, location: str) -> None:
+            try:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def _drip(self, query: str, params: dict[str, str], seconds: float, in_headers: bool) -> None:
+            body = self._body(query, params)
+            head = (
+                f"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            if not in_headers:
+                self.wfile.write(head)
+                self.wfile.flush()
+            for byte in (head if in_headers else b"") + body:
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up
+                if fake._stopping.wait(seconds):
+                    return
+
+        def _huge(self, size: int, declared: bool) -> None:
+            chunk = b"[" + b" " * (64 * 1024 - 1)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if declared:
+                    self.send_header("Content-Length", str(size))
+                self.end_headers()
+                sent = 0
+                while sent < size and not fake._stopping.is_set():
+                    piece = chunk[: size - sent] if sent == 0 else b" " * min(len(chunk), size - sent)
+                    self.wfile.write(piece)
+                    sent += len(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped reading
 
         def _send(
             self,

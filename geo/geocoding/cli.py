@@ -55,7 +55,7 @@ class _TqdmHandler(logging.Handler):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m geo.geocoding.cli",
+        prog="python -m geo.geocoding",
         description="Fill in or refresh the latitude, longitude and geocode_precision of an office table.",
         epilog=(
             "Order: the sourced-coordinates file, then the cache, then Nominatim (unless --offline), then the offline gazetteer. Answers "
@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print what would change and write nothing to the table (answers are still cached)",
     )
+    _add_service_options(parser)
+    return parser
+
+
+def _add_service_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--geocoder-url",
         default=DEFAULT_NOMINATIM_URL,
@@ -119,7 +124,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="retries of a failed request, with growing waits (default 3)",
     )
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

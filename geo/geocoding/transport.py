@@ -79,20 +79,19 @@ def same_server(first: str, target: str) -> bool:
 
 
 class _Watchdog:
-    """Shuts a connection's socket down when the deadline passes, which ends any blocked read."""
+    """Shuts a socket down when the deadline passes, which ends any read blocked on it."""
 
-    def __init__(self, connection: http.client.HTTPConnection, seconds: float):
-        self.connection = connection
+    def __init__(self, sock: socket.socket | None, seconds: float):
+        self.sock = sock
         self.fired = False
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
         self._timer.daemon = True
 
     def _fire(self) -> None:
         self.fired = True
-        sock = self.connection.sock
-        if sock is not None:
+        if self.sock is not None:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                self.sock.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> _Watchdog:
         self._timer.start()
@@ -185,11 +184,17 @@ class GuardedAdapter(BaseSyncAdapter):
         if remaining <= 0:
             raise GeocoderTimedOut(f"no complete answer within {timeout:g} s")
         conn, target = self._connection(url, min(timeout, remaining))
-        watchdog = _Watchdog(conn, remaining)
+        watchdog = _Watchdog(None, 0.0)
+        response: http.client.HTTPResponse | None = None
         try:
+            conn.connect()  # bounded by the connection's timeout, itself within the deadline
+            # The socket itself: http.client forgets it once a response that closes the connection
+            # has begun, but the watchdog must still be able to end a read of its body.
+            watchdog = _Watchdog(conn.sock, deadline - time.monotonic())
             with watchdog:
                 conn.request("GET", target, headers=dict(headers))
                 response = conn.getresponse()
+                status = response.status
                 answer_headers = {k.lower(): v for k, v in response.getheaders()}
                 body = self._read_body(response, answer_headers, url)
         except TimeoutError as err:
@@ -199,10 +204,12 @@ class GuardedAdapter(BaseSyncAdapter):
                 raise GeocoderTimedOut(f"no complete answer within {timeout:g} s") from err
             raise GeocoderUnavailable(f"{type(err).__name__}: {err}") from err
         finally:
+            if response is not None:
+                response.close()
             conn.close()
         if watchdog.fired:
             raise GeocoderTimedOut(f"no complete answer within {timeout:g} s")
-        return response.status, answer_headers, body
+        return status, answer_headers, body
 
     def _read_body(self, response: http.client.HTTPResponse, headers: Mapping[str, str], url: str) -> bytes:
         too_large = AnswerTooLarge(
