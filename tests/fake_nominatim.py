@@ -18,6 +18,7 @@ import contextlib
 import itertools
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -115,6 +116,7 @@ class FakeNominatim:
     delay: float = 0.0  # seconds before every answer
     requests: list[Request] = field(default_factory=list)
     on_request: Callable[[Request], None] | None = None  # called with each request as it arrives
+    tls: ssl.SSLContext | None = None  # a server context: serve https instead of http
 
     def __post_init__(self) -> None:
         self.answers = {normalise(q): a for q, a in self.answers.items()}
@@ -139,11 +141,15 @@ class FakeNominatim:
     def url(self) -> str:
         assert self._server is not None, "the server is not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def start(self) -> FakeNominatim:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
+        if self.tls is not None:  # the handshake happens in each request's own thread
+            self._server.socket = self.tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.02},

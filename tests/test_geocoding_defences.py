@@ -14,6 +14,7 @@ import tracemalloc
 import warnings
 
 import pytest
+from geopy.geocoders import options as geopy_options
 
 from geo.geocoding import cache as cache_module
 from geo.geocoding.cache import GeocodeCache, GeocodeCacheBusy
@@ -32,6 +33,7 @@ from tests.conftest_geocoding import USER_AGENT, offices, read_table, serve, tab
 from tests.fake_nominatim import FakeNominatim, drip, huge, place, redirect
 
 fake_nominatim = conftest_geocoding.fake_nominatim
+tls = conftest_geocoding.tls
 
 LYON = OfficeAddress("Lyon", "France", "FR")
 
@@ -87,6 +89,22 @@ def test_a_redirect_on_the_same_server_is_followed(fake_nominatim):
     answer = client_for(fake_nominatim).search("Lyon, France", "FR")
     assert answer is not None and answer["latitude"] == 45.75
     assert [r.outcome for r in fake_nominatim.requests] == ["redirect", "answer"]
+
+
+def test_an_https_server_is_asked_over_tls_and_its_downgrade_to_http_is_refused(tls, monkeypatch):
+    monkeypatch.setattr(geopy_options, "default_ssl_context", tls.client)  # trust the test certificate
+    with FakeNominatim(tls=tls.server) as secure:
+        secure.answer("Lyon, France", place(45.75, 4.85))
+        client = client_for(secure)
+        assert secure.url.startswith("https://")
+        assert client.search("Lyon, France", "FR")["latitude"] == 45.75
+
+        # The same host and port, in clear: the address and user agent would cross the network unencrypted.
+        plain = secure.url.replace("https://", "http://")
+        secure.script("Lyon, France", redirect(f"{plain}{{same}}"))
+        with pytest.raises(GeocodingRefused, match=f"redirected to {plain}; not followed"):
+            client.search("Lyon, France", "FR")
+        assert [r.outcome for r in secure.requests] == ["answer", "redirect"]
 
 
 @pytest.mark.parametrize(
