@@ -192,3 +192,30 @@ def test_hostile_briefing_sheet_runs_nothing(offline, offices, tmp_path):
     assert page.locator("h1").inner_text() == HOSTILE[3]
     assert HOSTILE[0] in page.locator("table").inner_text()
     offline.assert_clean()
+
+
+def test_exports_of_an_uploaded_table_name_the_upload_not_interpol(streamlit_server, page, tmp_path):
+    """Upload a table on the directory page, download the offline map and the sheet: both show the
+    uploaded offices and name the uploaded file as their source, never the official table (#17)."""
+    lines = (ROOT / "data" / "offices.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    first = lines[1].split(",")
+    first[header.index("name")] = "Desk of the uploaded table"
+    upload = tmp_path / "regional-desks.csv"
+    upload.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    page.goto(f"{streamlit_server.url}/directory")
+    page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(upload))
+    # The directory lists it (in the grid's accessible table, which is not drawn).
+    page.get_by_text("Desk of the uploaded table").first.wait_for(state="attached", timeout=60_000)
+    downloads = {}
+    for label in ("Download map (HTML, works offline)", "Printable briefing sheet (HTML, A4 or Letter)"):
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name=label).click()
+        downloads[label] = info.value.path().read_text(encoding="utf-8")
+    offline_map, printable = downloads.values()
+    source = re.search(r'<header class="export-header".*?</header>', offline_map, re.S).group(0)
+    source += re.search(r'<p class="source">.*?</p>', printable, re.S).group(0)
+    assert source.count("regional-desks.csv") == 2, source
+    assert "uploaded table" in source and "interpol.int" not in source and "offices.csv" not in source
+    assert "Desk of the uploaded table" in offline_map and "Desk of the uploaded table" in printable
+    page.watch.assert_clean()
