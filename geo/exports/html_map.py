@@ -15,11 +15,9 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from geo.exports.table import bare
+from geo.exports.table import DEFAULT_TITLE, bare
 from geo.maps import assets
 from geo.maps.build import MapOptions, build_office_map
-
-DEFAULT_TITLE = "INTERPOL General Secretariat offices"
 
 
 class ExportError(RuntimeError):

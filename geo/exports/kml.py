@@ -15,11 +15,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from geo.exports.table import COORDINATES, format_coordinate, is_placed, records, type_label
+from geo.exports.table import COORDINATES, DEFAULT_TITLE, format_coordinate, is_placed, records, type_label
 from geo.maps.styles import TYPE_STYLES, marker_size
 from geo.offices.schema import OfficeType
 
-DEFAULT_TITLE = "INTERPOL General Secretariat offices"
 KML_NAMESPACE = "http://www.opengis.net/kml/2.2"
 # Characters XML 1.0 cannot carry at all; a hostile table must not make the KML unreadable.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

@@ -27,6 +27,7 @@ from geo.maps.styles import TYPE_STYLES
 from geo.offices.localise import TRANSLATED_FIELDS
 from geo.offices.schema import CONTRACT_COLUMNS, OfficeType
 
+DEFAULT_TITLE = "INTERPOL General Secretariat offices"  # callers pass the title in the reader's language
 COORDINATE_DECIMALS = 6
 COORDINATES = ("latitude", "longitude")
 _CONTRACT = frozenset(CONTRACT_COLUMNS)
