@@ -15,6 +15,7 @@ import csv
 import html
 import io
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -311,3 +312,159 @@ PAGE_PROBES_JS = r"""() => {
     }
     return found;
 }"""
+
+
+# --- hostile workbooks (issue #17) ---------------------------------------------------------------
+# Small .xlsx files written part by part (no spreadsheet library), each of which once cost the server
+# far more than its size: used by tests/test_upload_hostile.py and the measurements in its docstring.
+
+_XLSX_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    "{sheets}{strings}</Types>"
+)
+_XLSX_SHEET_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{n}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+)
+_XLSX_STRINGS_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+_XLSX_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="xl/workbook.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    "</Relationships>"
+)
+_XLSX_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_XLSX_REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def column_letters(number: int) -> str:
+    """1 -> A, 27 -> AA, 16384 -> XFD."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def xlsx_bytes(sheets, shared_strings=None) -> bytes:
+    """An .xlsx from parts: ``sheets`` is a list of (name, state, chunks) where ``chunks`` yields the
+    sheet XML's ``<sheetData>`` content (and may start with a ``<dimension>``: see :func:`sheet_chunks`);
+    ``state`` is "visible", "hidden" or "veryHidden"; ``shared_strings`` yields sharedStrings.xml chunks."""
+    out = io.BytesIO()
+    types = "".join(_XLSX_SHEET_TYPE.format(n=n) for n in range(1, len(sheets) + 1))
+    listed = "".join(
+        f'<sheet name="{html.escape(name)}" sheetId="{n}" state="{state}" r:id="rId{n}"/>'
+        for n, (name, state, _) in enumerate(sheets, start=1)
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{n}" Target="worksheets/sheet{n}.xml" Type="{_REL_TYPE}worksheet"/>'
+        for n in range(1, len(sheets) + 1)
+    )
+    if shared_strings is not None:
+        rels += f'<Relationship Id="rIdS" Target="sharedStrings.xml" Type="{_REL_TYPE}sharedStrings"/>'
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            _XLSX_CONTENT_TYPES.format(sheets=types, strings=_XLSX_STRINGS_TYPE if shared_strings else ""),
+        )
+        archive.writestr("_rels/.rels", _XLSX_ROOT_RELS)
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<workbook {_XLSX_NS} {_XLSX_REL_NS}><sheets>{listed}'
+            "</sheets></workbook>",
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Relationships '
+            f'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>',
+        )
+        for n, (_, _, chunks) in enumerate(sheets, start=1):
+            with archive.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as part:
+                part.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet {_XLSX_NS}>'.encode())
+                for chunk in chunks:
+                    part.write(chunk.encode("utf-8"))
+                part.write(b"</sheetData></worksheet>")
+        if shared_strings is not None:
+            with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+                for chunk in shared_strings:
+                    part.write(chunk.encode("utf-8"))
+    return out.getvalue()
+
+
+def sheet_chunks(rows, dimension: str | None = None):
+    """Sheet XML chunks for ``rows``: (row number, [(column number, kind, text)]) with kind "n" (number),
+    "s" (shared string index), "str" (inline string) or "e" (error); row or column 0 leaves out the
+    reference."""
+    if dimension:
+        yield f'<dimension ref="{dimension}"/>'
+    yield "<sheetData>"
+    for number, cells in rows:
+        parts = [f'<row r="{number}">' if number else "<row>"]
+        for column, kind, text in cells:
+            # Cells may leave out their reference (r=): they then follow the previous one.
+            ref = f"{column_letters(column)}{number}" if column else ""
+            if kind == "str":
+                parts.append(f'<c{_ref(ref)} t="inlineStr"><is><t>{html.escape(text)}</t></is></c>')
+            elif kind == "n":
+                parts.append(f'<c{_ref(ref)}><v>{text}</v></c>')
+            else:
+                parts.append(f'<c{_ref(ref)} t="{kind}"><v>{html.escape(text)}</v></c>')
+        parts.append("</row>")
+        yield "".join(parts)
+
+
+def _ref(ref: str) -> str:
+    return f' r="{ref}"' if ref else ""
+
+
+def table_rows(header: list[str], rows: list[list[str]], start: int = 1):
+    """A table as :func:`sheet_chunks` rows, every cell an inline string."""
+    for offset, values in enumerate([header, *rows]):
+        yield start + offset, [(c, "str", v) for c, v in enumerate(values, start=1) if v != ""]
+
+
+def corner_cells_xlsx(last_column: int = 16384, last_row: int = 1_048_576) -> bytes:
+    """Two cells, A1 and (by default) XFD1048576: pandas once padded the sheet to 17 billion cells."""
+    last = f"{column_letters(last_column)}{last_row}"
+    rows = [(1, [(1, "str", "id")]), (last_row, [(last_column, "str", "x")])]
+    return xlsx_bytes([("Offices", "visible", sheet_chunks(rows, f"A1:{last}"))])
+
+
+def tiny_strings_xlsx(cells: int = 1_000_000, columns: int = 20, declare: bool = False) -> bytes:
+    """About ``cells`` one-character inline strings without cell references (0.2 MB zipped for a million)."""
+    count = cells // columns
+    rows = ((0, [(0, "str", "x")] * columns) for _ in range(count))
+    dimension = f"A1:{column_letters(columns)}{count}" if declare else None
+    return xlsx_bytes([("Offices", "visible", sheet_chunks(rows, dimension))])
+
+
+def huge_shared_string_xlsx(megabytes: int = 99) -> bytes:
+    """One cell whose one shared string is ``megabytes`` MB of the letter a (about 0.1 MB zipped)."""
+    def strings():
+        yield f'<?xml version="1.0" encoding="UTF-8"?>\n<sst {_XLSX_NS} count="1" uniqueCount="1"><si><t>'
+        block = "a" * (1024 * 1024)
+        for _ in range(megabytes):
+            yield block
+        yield "</t></si></sst>"
+
+    rows = [(1, [(1, "s", "0")])]
+    return xlsx_bytes([("Offices", "visible", sheet_chunks(rows, "A1"))], strings())
+
+
+def tiny_offices_csv(count: int = 166_000, coordinates: bool = True) -> bytes:
+    """``count`` minimal valid offices: with coordinates (166,000 make 4.9 MB, the "fine today" scale of
+    issue #17), or city-only (Lyon, France) so that each is placed from the gazetteer."""
+    place = "L,F,1,2" if coordinates else "Lyon,France,,"
+    lines = ["id,name,office_type,city,country,latitude,longitude"]
+    lines += [f"o{n:x},O,headquarters,{place}" for n in range(count)]
+    return ("\n".join(lines) + "\n").encode("ascii")
