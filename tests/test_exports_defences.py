@@ -139,19 +139,45 @@ def wide() -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("export", ["csv", "geojson", "kml"])
+class CopyCounter:
+    """Put in a table's ``attrs``: counts how often pandas deep-copies them (Python's copy protocol)."""
+
+    copies = 0
+
+    def __deepcopy__(self, memo):
+        CopyCounter.copies += 1
+        return self
+
+
+EXPORTS = {
+    "csv": lambda t: table_export.to_csv_bytes(t),
+    "geojson": lambda t: geojson_export.to_geojson_bytes(t),
+    "kml": lambda t: kml_export.to_kml_bytes(t, source=OFFICIAL),
+    "sheet": lambda t: sheet.briefing_sheet_html(t, title="T", type_labels={}, column_labels={}, generated=DAY,
+                                                 source=OFFICIAL).encode(),
+}
+
+
+@pytest.mark.parametrize("export", sorted(EXPORTS))
+def test_exports_copy_the_tables_attrs_once_not_once_per_column(offices, export):
+    """pandas deep-copies ``attrs`` into every column taken from a table: an export that took each
+    column from the caller's table copied them once per column (10,000 columns: 10,000 copies)."""
+    frame = offices.copy()
+    frame.attrs = {"probe": CopyCounter()}
+    CopyCounter.copies = 0
+    EXPORTS[export](frame)
+    assert CopyCounter.copies <= 1, f"{export}: attrs deep-copied {CopyCounter.copies} times"
+
+
+@pytest.mark.parametrize("export", sorted(EXPORTS))
 def test_ten_thousand_extra_columns_export_in_seconds(wide, export):
-    """Every column taken from the table deep-copied its attrs (10,000 names): about a minute each."""
-    make = {
-        "csv": lambda: table_export.to_csv_bytes(wide),
-        "geojson": lambda: geojson_export.to_geojson_bytes(wide),
-        "kml": lambda: kml_export.to_kml_bytes(wide, source=OFFICIAL),
-    }[export]
+    """Every column taken from the table deep-copied its attrs (10,000 names): CSV took 20 s, GeoJSON
+    34 s, KML 89 s on an idle machine; now about a second (the bound leaves room for a busy one)."""
     started = time.perf_counter()
-    data = make()
+    data = EXPORTS[export](wide)
     elapsed = time.perf_counter() - started
-    assert elapsed < 5, f"{export}: {elapsed:.1f} s"
-    assert data.count(b"x9999") >= 1
+    assert elapsed < 30, f"{export}: {elapsed:.1f} s"
+    assert b"x9999" in data or export == "sheet"
     assert wide.attrs["extra_columns"][-1] == "x9999"  # the caller's table keeps its attrs
 
 

@@ -299,7 +299,7 @@ def briefing_sheet_html(
     :data:`SHEET_COLUMNS`); missing labels fall back to English.
     """
     esc = html.escape
-    rows = records(offices)
+    rows = records(offices, list(dict.fromkeys((*SHEET_COLUMNS, "latitude", "longitude"))))
     world, inset = _sheet_maps(rows, title)
     labels = {**_DEFAULT_COLUMN_LABELS, **column_labels}
     counts = pd.Series([r["office_type"] for r in rows], dtype="object").value_counts()
