@@ -23,7 +23,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.maps import assets
-from geo.offices.schema import TYPE_STYLES, OfficeType
+from geo.maps.styles import TYPE_STYLES
+from geo.offices.schema import OfficeType
 from geo.offices.table import load_offices
 
 DEFAULT_TABLE = Path(assets.ROOT) / "data" / "offices.csv"

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from geo.offices.schema import TYPE_STYLES, OfficeType
+from geo.maps.basemap import LAYER_NAMES
+from geo.maps.styles import TYPE_STYLES
 from i18n import N_, _
 
-TYPE_LABELS: dict[str, str] = {
-    OfficeType.HEADQUARTERS.value: N_("Headquarters"),
-    OfficeType.GLOBAL_COMPLEX.value: N_("Global Complex for Innovation"),
-    OfficeType.REGIONAL_BUREAU.value: N_("Regional bureau"),
-    OfficeType.SPECIAL_REPRESENTATIVE_OFFICE.value: N_("Special representative office"),
-    OfficeType.LIAISON_OFFICE.value: N_("Liaison office"),
-}
+# The English labels live with the types' styles (geo/maps/styles.py); here they are keyed by value.
+TYPE_LABELS: dict[str, str] = {office_type.value: style.label for office_type, style in TYPE_STYLES.items()}
 REGION_LABELS: dict[str, str] = {
     "Africa": N_("Africa"),
     "Americas": N_("Americas"),
@@ -19,23 +15,10 @@ REGION_LABELS: dict[str, str] = {
     "Europe": N_("Europe"),
 }
 PRECISION_LABELS: dict[str, str] = {"building": N_("building"), "city": N_("city")}
-LAYER_NAMES: dict[str, str] = {
-    "offline": N_("Country outlines (offline)"),
-    "osm": N_("OpenStreetMap (needs a network)"),
-    "light": N_("Light map (needs a network)"),
-    "dark": N_("Dark map (needs a network)"),
-}
 
 
 def type_label(office_type: str) -> str:
     return _(TYPE_LABELS.get(office_type, office_type))
-
-
-def type_glyph(office_type: str) -> str:
-    try:
-        return TYPE_STYLES[OfficeType(office_type)].glyph
-    except ValueError:
-        return ""
 
 
 def region_label(region: str) -> str:

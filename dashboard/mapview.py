@@ -12,13 +12,9 @@ from streamlit_folium import st_folium
 import i18n
 from dashboard.labels import translated_layer_names, translated_type_labels
 from geo.maps import assets
-from geo.maps.build import (
-    MapOptions,
-    build_base_map,
-    build_office_layer,
-    legend_action_from_tooltip,
-    office_id_from_tooltip,
-)
+from geo.maps.build import MapOptions, build_base_map, build_office_layer
+from geo.maps.legend import legend_action_from_tooltip
+from geo.maps.markers import office_id_from_tooltip
 from i18n import _, is_rtl, language, ngettext
 
 RETURNED = ["last_object_clicked_tooltip", "last_object_clicked_count"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,8 +9,10 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from dashboard.labels import PRECISION_LABELS, type_glyph, type_label
-from geo.offices.schema import CONTRACT_COLUMNS, TYPE_STYLES, OfficeType
+from dashboard.labels import PRECISION_LABELS, type_label
+from geo.maps.styles import type_colour, type_glyph
+from geo.markup import esc
+from geo.offices.schema import CONTRACT_COLUMNS
 from geo.offices.table import URL_PATTERN
 from i18n import _, ngettext
 
@@ -42,12 +43,6 @@ PANEL_CSS = """
 @media print { .office-panel { break-inside: avoid; } }
 </style>
 """
-
-
-def esc(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return ""
-    return html.escape(str(value), quote=True).replace("\n", "<br>")
 
 
 def local_time_text(timezone: str, now: datetime | None = None) -> str:
@@ -97,10 +92,7 @@ def link_html(url: str) -> str:
 def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) -> str:
     """The panel's HTML. Every value from the table goes through html.escape."""
     office_type = str(row.get("office_type", ""))
-    try:
-        colour = TYPE_STYLES[OfficeType(office_type)].colour
-    except ValueError:
-        colour = "inherit"
+    colour = type_colour(office_type, "inherit")
     opened = row.get("opened")
     opened_text = "" if opened is None or pd.isna(opened) else str(int(opened))
     note = row.get("opened_note") or ""
@@ -108,14 +100,14 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
         opened_text = f"{opened_text} — {note}" if opened_text else note
     place = i18n.list_separator().join(v for v in (row.get("city", ""), row.get("country", "")) if v)
     fields: list[tuple[str, str]] = [
-        (_("City and country"), esc(place)),
-        (_("Serves"), esc(serves_text(row))),
-        (_("Partner"), esc(row.get("partner", ""))),
-        (_("Address"), esc(row.get("address", ""))),
-        (_("Opened"), esc(opened_text)),
-        (_("What it does"), esc(row.get("description", ""))),
-        (_("Local time"), esc(local_time_text(str(row.get("timezone", ""))))),
-        (_("Coordinates"), esc(coordinates_text(row))),
+        (_("City and country"), esc(place, line_breaks=True)),
+        (_("Serves"), esc(serves_text(row), line_breaks=True)),
+        (_("Partner"), esc(row.get("partner", ""), line_breaks=True)),
+        (_("Address"), esc(row.get("address", ""), line_breaks=True)),
+        (_("Opened"), esc(opened_text, line_breaks=True)),
+        (_("What it does"), esc(row.get("description", ""), line_breaks=True)),
+        (_("Local time"), esc(local_time_text(str(row.get("timezone", ""))), line_breaks=True)),
+        (_("Coordinates"), esc(coordinates_text(row), line_breaks=True)),
         (_("Coordinates from"), link_html(str(row.get("coordinate_source", "") or ""))
          if URL_PATTERN.fullmatch(str(row.get("coordinate_source", "") or "")) else ""),
         (_("Source"), link_html(str(row.get("source_url", "")))),
@@ -123,7 +115,7 @@ def panel_html(row: pd.Series, extra_columns: list[str] | tuple[str, ...] = ()) 
     for column in extra_columns:
         if column in CONTRACT_COLUMNS or column.endswith("_en"):
             continue
-        fields.append((esc(column), esc(row.get(column, ""))))
+        fields.append((esc(column), esc(row.get(column, ""), line_breaks=True)))
     # Empty fields are left out: the panel shows what is known, never "not known".
     items = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields if value)
     direction = "rtl" if i18n.is_rtl() else "ltr"

@@ -8,8 +8,9 @@ import streamlit as st
 
 import i18n
 from dashboard import data
-from dashboard.labels import region_label, type_glyph, type_label
+from dashboard.labels import region_label, type_label
 from dashboard.state import TYPE_KEYS, Filters, current_filters, md_literal, type_widget_key
+from geo.maps.styles import type_glyph
 from geo.offices.filtering import filter_offices
 from geo.offices.schema import REGIONS
 from geo.offices.table import OfficeTableError

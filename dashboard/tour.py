@@ -8,7 +8,6 @@ the server's state follows the presenter without ever being in the way of a key 
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
@@ -18,8 +17,11 @@ from streamlit_folium import st_folium
 import i18n
 from dashboard.labels import type_label
 from dashboard.mapview import map_options
-from geo.maps.build import build_base_map, legend_html, marker_svg
+from geo.maps.build import build_base_map
+from geo.maps.legend import legend_html
+from geo.maps.styles import marker_svg
 from geo.maps.tour import TourStep, add_tour_assets, build_tour_layer, hub_of, tour_data
+from geo.markup import esc
 from i18n import _, language
 
 # The page around the map: no padding, the frame fills the window under Streamlit's header
@@ -39,12 +41,6 @@ iframe[title="streamlit_folium.st_folium"] { display: block; width: 100%;
 </style>
 """
 _STEP = re.compile(r"[0-9]{1,6}")
-
-
-def esc(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return html.escape(str(value), quote=True)
 
 
 def step_from_url(last: int) -> int:

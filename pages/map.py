@@ -10,9 +10,10 @@ import streamlit as st
 from dashboard import data
 from dashboard.mapview import map_options, office_map
 from dashboard.page import finish_page, start_page
-from dashboard.panel import esc, show_panel
+from dashboard.panel import show_panel
 from dashboard.sidebar import TYPE_ACTION_KEY, queue_type_action
 from geo.maps.coverage import coverage_geojson
+from geo.markup import esc
 from i18n import N_, _
 
 # The map frame's top edge is about this far below the window's top (title and count above it);

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from geo.maps import assets
-from geo.maps.build import MapOptions, OfflineBasemap, basemap_levels, build_base_map
+from geo.maps.basemap import OfflineBasemap, basemap_levels
+from geo.maps.build import MapOptions, build_base_map
 from tests.conftest import MAP_FRAME, screenshot, wait_for_map
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,20 +8,12 @@ import re
 import pytest
 
 from geo.maps import assets
-from geo.maps.build import (
-    ID_SEPARATOR,
-    MapOptions,
-    build_base_map,
-    build_office_layer,
-    build_office_map,
-    js_json,
-    legend_html,
-    marker_svg,
-    office_id_from_tooltip,
-    office_rows,
-    view_for,
-)
-from geo.offices.schema import TYPE_STYLES, OfficeType
+from geo.maps.build import MapOptions, build_base_map, build_office_layer, build_office_map, view_for
+from geo.maps.legend import legend_html
+from geo.maps.markers import ID_SEPARATOR, office_id_from_tooltip, office_rows
+from geo.maps.styles import TYPE_STYLES, marker_svg
+from geo.markup import js_json
+from geo.offices.schema import OfficeType
 from geo.offices.table import load_offices
 from tests.conftest import ROOT
 
@@ -76,9 +68,23 @@ def test_legend_counts_the_offices_shown(offices):
 
 
 def test_markers_carry_the_office_marker_class_and_id(offices):
-    script = build_office_map(offices).get_root().render()
+    fmap = build_office_map(offices)
+    page = fmap.get_root().render()
+    # The page loads the office layer's script from the app (after Leaflet) and hands it the data.
+    names = [name for name, _url in fmap.default_js]
+    assert names.index("markers_js") > names.index("markercluster_js")
+    assert assets.asset_url("markers_js") in page and "window.GsOfficeMarkers.render(map_" in page
+    script = assets.ASSETS["markers_js"].source.read_text(encoding="utf-8")
     assert '"office-marker office-" + r[3]' in script
     assert 'el.setAttribute("data-office-id", this.options.officeId)' in script
+
+
+def test_the_map_scripts_are_never_templates():
+    # Served as files, never rendered by Jinja: no "{{", "{%" or "{#" that a template would eat.
+    for name in ("markers_js", "basemap_js"):
+        text = assets.ASSETS[name].source.read_text(encoding="utf-8")
+        assert not re.search(r"\{[{%#]", text), name
+        assert name in assets.JS_ORDER  # loaded by every map, and inlined by the HTML export
 
 
 def test_hostile_names_are_escaped_everywhere(offices):
@@ -108,7 +114,8 @@ def test_base_map_uses_local_assets_and_an_offline_base_layer():
     html = fmap.get_root().render()
     assert all(url.startswith("/app/static/") for _, url in fmap.default_js + fmap.default_css)
     assert "cdn" not in " ".join(url for _, url in fmap.default_js + fmap.default_css)
-    assert 'fetch("/app/static/basemap/countries-110m.geojson")' in html
+    assert 'window.GsBasemap.load(offline_basemap_' in html
+    assert '"/app/static/basemap/countries-110m.geojson", {"u50":' in html
     assert "maxZoom" in html  # markercluster needs it on the map when there are no tiles
     assert html.count("L.tileLayer(") == 3  # online layers offered, none shown by default
     embedded = build_base_map(MapOptions()).get_root().render()

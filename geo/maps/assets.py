@@ -1,4 +1,5 @@
-"""Offline web assets: Leaflet, jQuery and Leaflet.markercluster from the XStatic wheels, and the basemap.
+"""Offline web assets: Leaflet, jQuery and Leaflet.markercluster from the XStatic wheels, the basemap,
+and the map's own scripts and styles (geo/maps/web/).
 
 The app copies them into Streamlit's static folder at start-up (served at ``/app/static/...``), so
 the map never needs a CDN. Exports inline the same files into one self-contained HTML page.
@@ -58,7 +59,7 @@ ASSETS: dict[str, Asset] = {
         _CLUSTER / "MarkerCluster.css", f"vendor/markercluster-{xs_markercluster.VERSION}/MarkerCluster.css"
     ),
     "basemap": Asset(BASEMAP_PATH, "basemap/countries-110m.geojson"),
-    # The finer basemap levels the map fetches only when the zoom needs them (geo/maps/build.py,
+    # The finer basemap levels the map fetches only when the zoom needs them (geo/maps/basemap.py,
     # OfflineBasemap): 1:50m world, 1:10m cells around the offices, the offices' city names.
     "basemap_50m": Asset(BASEMAP_DIR / "world-50m.geojson", "basemap/world-50m.geojson"),
     "basemap_places": Asset(BASEMAP_DIR / "places.geojson", "basemap/places.geojson"),
@@ -69,8 +70,12 @@ ASSETS: dict[str, Asset] = {
     # The presenter view's tour (geo/maps/tour.py): our own script and style, served like the vendored files.
     "tour_js": Asset(WEB_DIR / "tour.js", "tour/tour.js"),
     "tour_css": Asset(WEB_DIR / "tour.css", "tour/tour.css"),
+    # The map's own scripts: the basemap by zoom (geo/maps/basemap.py) and the office layer
+    # (geo/maps/markers.py). Every map loads them after Leaflet; exports inline them like Leaflet.
+    "basemap_js": Asset(WEB_DIR / "basemap.js", "map/basemap.js"),
+    "markers_js": Asset(WEB_DIR / "markers.js", "map/markers.js"),
 }
-JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js")
+JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js", "basemap_js", "markers_js")
 CSS_ORDER = ("leaflet_css", "markercluster_css")
 
 
@@ -137,10 +142,9 @@ def inline_js(name: str) -> str:
     return ASSETS[name].source.read_text(encoding="utf-8").replace("</script", "<\\/script")
 
 
-def static_served_types() -> dict[str, str]:
-    """The content type each vendored file should be served with (checked by the tests)."""
-    return {asset.target: mimetypes.guess_type(asset.target)[0] or "" for asset in ASSETS.values()}
-
+def web_text(name: str) -> str:
+    """The text of a file of geo/maps/web/ that a module embeds (a style sheet, a template)."""
+    return (WEB_DIR / name).read_text(encoding="utf-8")
 
 
 if __name__ == "__main__":

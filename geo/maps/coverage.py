@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.offices.schema import COUNTRY_LIST_SEPARATOR, TYPE_STYLES, OfficeType
+from geo.maps.styles import type_colour
+from geo.offices.schema import COUNTRY_LIST_SEPARATOR
 
 BASEMAP_110M = Path(__file__).resolve().parents[2] / "data" / "basemap" / "countries-110m.geojson"
 
@@ -51,13 +52,6 @@ def _shapes(path: Path, mtime_ns: int) -> dict[str, dict]:
         if numeric and feature.get("geometry"):
             shapes[numeric] = feature["geometry"]
     return shapes
-
-
-def _colour(office_type: str) -> str:
-    try:
-        return TYPE_STYLES[OfficeType(office_type)].colour
-    except ValueError:
-        return "#555555"
 
 
 @dataclass(frozen=True)
@@ -98,7 +92,7 @@ def coverage_geojson(offices: pd.DataFrame, basemap: Path = BASEMAP_110M) -> dic
                         "office_id": office_id,
                         "office": str(row.get("name", "")),
                         "office_type": office_type,
-                        "colour": _colour(office_type),
+                        "colour": type_colour(office_type),
                         "country": code,
                         "source": str(row.get("serves_source", "") or ""),
                     },
@@ -120,7 +114,7 @@ def coverage_legend(offices: pd.DataFrame) -> list[LegendRow]:
                 LegendRow(
                     str(row["id"]),
                     str(row.get("name", "")),
-                    _colour(str(row.get("office_type", ""))),
+                    type_colour(str(row.get("office_type", ""))),
                     len(codes),
                 )
             )

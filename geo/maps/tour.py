@@ -6,12 +6,12 @@ through the tour in the browser: a key press changes the card and starts the map
 same task, with no Streamlit rerun (see that file for the keys).
 
 The cards arrive as HTML made by the caller, which escapes every value from the data; names,
-cities and ids are escaped here. Everything is embedded with :func:`geo.maps.build.js_json`.
+cities and ids are escaped here. Everything is embedded with :func:`geo.markup.js_json`. Longitudes
+are drawn in one frame, so a tour across 180° flies the short way (see :mod:`geo.maps.view`).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +21,10 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo.maps import assets
-from geo.maps.build import TYPES, OfficeMap, esc, js_json, marker_svg
+from geo.maps.frame import OfficeMap
+from geo.maps.styles import marker_types, type_index
+from geo.maps.view import fit_bounds, origin_of, unwrap
+from geo.markup import esc, js_json
 from geo.offices.schema import OfficeType
 
 STEP_ZOOM = 5  # an office and its surroundings: the capital region, the nearest neighbours
@@ -66,14 +69,13 @@ class TourScript(MacroElement):
         self.data_json = data_json
 
 
-def _office_step(step: TourStep) -> dict[str, object]:
+def _office_step(step: TourStep, origin: float) -> dict[str, object]:
     office = step.office or {}
-    kind = str(office["office_type"])
     return {
         "id": esc(office["id"]),
         "lat": round(float(office["latitude"]), 6),
-        "lon": round(float(office["longitude"]), 6),
-        "type": [t.value for t in TYPES].index(kind),
+        "lon": round(unwrap(office["longitude"], origin), 6),
+        "type": type_index(str(office["office_type"])),
         "name": esc(office["name"]),
         "city": esc(office.get("city", "")),
         "tz": str(office.get("timezone", "") or ""),
@@ -98,22 +100,17 @@ def tour_data(
     missing = [k for k in TEXT_KEYS if k not in text]
     if missing:
         raise ValueError(f"tour text is missing {missing!r}")
-    offices = [_office_step(s) for s in steps if s.office is not None]
-    bounds = None
-    if offices:
-        lats = [o["lat"] for o in offices]
-        lons = [o["lon"] for o in offices]
-        bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
-    step_list: list[dict[str, object]] = []
-    for s in steps:
-        step_list.append(_office_step(s) if s.office is not None else {"id": None, "label": s.label, "card": s.card})
-    types = [
-        {"key": t.value, "svg": marker_svg(t.value, tour_marker_size(t.value)), "size": tour_marker_size(t.value),
-         "z": (len(TYPES) - i) * 100}
-        for i, t in enumerate(TYPES)
+    origin = origin_of(float(s.office["longitude"]) for s in steps if s.office is not None)
+    step_list = [
+        _office_step(s, origin) if s.office is not None else {"id": None, "label": s.label, "card": s.card}
+        for s in steps
     ]
+    bounds = fit_bounds([(o["lat"], o["lon"]) for o in step_list if o["id"] is not None])
+    if hub:
+        hub = (hub[0], round(unwrap(hub[1], origin), 6))
+    types = marker_types(tour_marker_size, mini=None)
     return {
-        "lang": html.escape(lang),
+        "lang": esc(lang),
         "locale": locale,
         "rtl": rtl,
         "steps": step_list,

@@ -1,8 +1,7 @@
-"""The office table's contract: its columns, office types, regions and their presentation."""
+"""The office table's contract: its columns, office types and regions (how types look: geo/maps/styles.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -15,27 +14,6 @@ class OfficeType(StrEnum):
     SPECIAL_REPRESENTATIVE_OFFICE = "special_representative_office"
     LIAISON_OFFICE = "liaison_office"
 
-
-@dataclass(frozen=True)
-class TypeStyle:
-    """How one office type is drawn: an Okabe-Ito colour and a shape, so colour never works alone."""
-
-    label: str  # English label; translated through the i18n catalogue
-    colour: str
-    shape: str  # one of SHAPES
-    glyph: str  # a text glyph of the same shape, for legends outside the map
-
-
-# Okabe & Ito's colour-blind-safe palette; each type also has its own shape.
-TYPE_STYLES: dict[OfficeType, TypeStyle] = {
-    OfficeType.HEADQUARTERS: TypeStyle("Headquarters", "#D55E00", "star", "★"),
-    OfficeType.GLOBAL_COMPLEX: TypeStyle("Global Complex for Innovation", "#0072B2", "hexagon", "⬢"),
-    OfficeType.REGIONAL_BUREAU: TypeStyle("Regional bureau", "#009E73", "circle", "●"),
-    OfficeType.SPECIAL_REPRESENTATIVE_OFFICE: TypeStyle(
-        "Special representative office", "#CC79A7", "square", "■"
-    ),
-    OfficeType.LIAISON_OFFICE: TypeStyle("Liaison office", "#E69F00", "triangle", "▲"),
-}
 
 TYPE_ORDER: dict[str, int] = {t.value: i for i, t in enumerate(OfficeType)}
 
