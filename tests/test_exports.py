@@ -133,7 +133,7 @@ def test_csv_keeps_extra_columns_and_drops_the_localised_copies(offices):
 
 
 def test_geojson_is_a_feature_collection_with_longitude_first(offices):
-    collection = geojson_export.to_geojson(offices)
+    collection = geojson_export.to_geojson(offices, source=SOURCE)
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == 14
     lyon = next(f for f in collection["features"] if f["id"] == "hq-lyon")
@@ -153,7 +153,7 @@ def test_geojson_unplaced_office_has_null_geometry(offices):
     frame = offices.copy()
     frame.loc[frame["id"] == "rb-harare", ["latitude", "longitude"]] = math.nan
     frame.loc[0, "latitude"] = 45.1234567891
-    features = {f["id"]: f for f in geojson_export.to_geojson(frame)["features"]}
+    features = {f["id"]: f for f in geojson_export.to_geojson(frame, source=SOURCE)["features"]}
     assert features["rb-harare"]["geometry"] is None
     assert features["rb-harare"]["properties"]["name"] == "INTERPOL Regional Bureau Harare"
     assert features["hq-lyon"]["geometry"]["coordinates"][1] == 45.123457
@@ -166,8 +166,8 @@ def test_geojson_bytes_are_strict_json_of_the_same_collection(offices):
     def no_constants(name):
         raise AssertionError(f"{name} is not JSON")
 
-    data = geojson_export.to_geojson_bytes(frame)
-    assert json.loads(data, parse_constant=no_constants) == geojson_export.to_geojson(frame)
+    data = geojson_export.to_geojson_bytes(frame, source=SOURCE)
+    assert json.loads(data, parse_constant=no_constants) == geojson_export.to_geojson(frame, source=SOURCE)
 
 
 # --- KML -------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def test_hostile_strings_are_inert_in_csv(offices):
 
 def test_hostile_strings_are_inert_in_geojson(offices):
     frame = hostile_offices(offices)
-    data = geojson_export.to_geojson_bytes(frame)
+    data = geojson_export.to_geojson_bytes(frame, source=SOURCE)
     for payload in ("<img", "</script", "<script"):
         assert payload.encode() not in data
     names = [f["properties"]["name"] for f in json.loads(data)["features"]]
@@ -324,7 +324,7 @@ def test_hostile_strings_are_inert_in_the_briefing_sheet(offices):
 def test_an_empty_selection_still_exports(offices):
     empty = offices.iloc[0:0]
     assert read_csv(table_export.to_csv_bytes(empty)).columns.tolist() == list(CONTRACT_COLUMNS)
-    assert geojson_export.to_geojson(empty) == {"type": "FeatureCollection", "features": []}
+    assert geojson_export.to_geojson(empty, source=SOURCE) == {"type": "FeatureCollection", "source": SOURCE, "features": []}
     assert ET.fromstring(kml_export.to_kml_bytes(empty, source=SOURCE)).find(f".//{KML}Placemark") is None
     assert html_map.references_loaded(html_map.map_html(empty, source=SOURCE)) == []
     assert "<tbody>\n\n</tbody>" in sheet(empty)

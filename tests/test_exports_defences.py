@@ -151,7 +151,7 @@ class CopyCounter:
 
 EXPORTS = {
     "csv": lambda t: table_export.to_csv_bytes(t),
-    "geojson": lambda t: geojson_export.to_geojson_bytes(t),
+    "geojson": lambda t: geojson_export.to_geojson_bytes(t, source=OFFICIAL),
     "kml": lambda t: kml_export.to_kml_bytes(t, source=OFFICIAL),
     "sheet": lambda t: sheet.briefing_sheet_html(t, title="T", type_labels={}, column_labels={}, generated=DAY,
                                                  source=OFFICIAL).encode(),
@@ -248,6 +248,8 @@ def test_kml_with_hostile_columns_reads_back_with_gdal(offices, tmp_path):
 
 def test_no_export_has_a_default_source(offices):
     with pytest.raises(TypeError, match="source"):
+        geojson_export.to_geojson_bytes(offices)
+    with pytest.raises(TypeError, match="source"):
         html_map.map_html(offices)
     with pytest.raises(TypeError, match="source"):
         kml_export.to_kml_bytes(offices)
@@ -265,3 +267,4 @@ def test_uploaded_table_is_credited_as_uploaded_in_the_map_and_the_sheet(offices
     source_line = printable[printable.index('<p class="source">'):]
     assert "uploaded table my-offices.xlsx" in source_line
     assert "offices.csv" not in printable.replace("my-offices.xlsx", "") and "interpol.int)" not in printable
+    assert geojson_export.to_geojson(offices, source=UPLOADED)["source"] == UPLOADED

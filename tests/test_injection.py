@@ -381,7 +381,7 @@ def test_kml_and_geojson_keep_payloads_as_data(offices):
         assert not problems and not raw_payloads_in(description, "<>"), description
     names = sorted(n.text for n in kml.iterfind(".//k:Placemark/k:name", ns))
     assert names == sorted(offices["name"])
-    raw = geojson_export.to_geojson_bytes(rows)
+    raw = geojson_export.to_geojson_bytes(rows, source=SOURCE)
     assert b"<" not in raw and b">" not in raw
     geojson = json.loads(raw)
     assert [f["properties"]["name"] for f in geojson["features"]] == list(rows["name"])

@@ -1,4 +1,8 @@
-"""The offices as GeoJSON (RFC 7946): one Point feature per office, [longitude, latitude]."""
+"""The offices as GeoJSON (RFC 7946): one Point feature per office, [longitude, latitude].
+
+Where the offices come from is the collection's ``source`` member (a foreign member, RFC 7946 6.1:
+readers that do not know it ignore it); it has no default, so an upload is never credited to the
+official table."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pandas as pd
 from geo.exports.table import COORDINATE_DECIMALS, COORDINATES, is_placed, records
 
 
-def to_geojson(offices: pd.DataFrame) -> dict[str, object]:
+def to_geojson(offices: pd.DataFrame, *, source: str) -> dict[str, object]:
     """An RFC 7946 FeatureCollection: one Point feature per office ([longitude, latitude]), null if unplaced."""
     features = []
     for record in records(offices):
@@ -24,12 +28,12 @@ def to_geojson(offices: pd.DataFrame) -> dict[str, object]:
             }
         properties = {c: v for c, v in record.items() if c not in COORDINATES}
         features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "source": source, "features": features}
 
 
-def to_geojson_bytes(offices: pd.DataFrame) -> bytes:
+def to_geojson_bytes(offices: pd.DataFrame, *, source: str) -> bytes:
     """:func:`to_geojson` as UTF-8 JSON; ``<``, ``>`` and ``&`` are written as \\u escapes (same data)."""
-    text = json.dumps(to_geojson(offices), ensure_ascii=False, allow_nan=False, indent=1)
+    text = json.dumps(to_geojson(offices, source=source), ensure_ascii=False, allow_nan=False, indent=1)
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return (text + "\n").encode("utf-8")
