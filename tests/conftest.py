@@ -36,6 +36,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until(condition, timeout: float, what: str, *, interval: float = 0.25, process=None):
+    """Poll ``condition()`` until it returns something truthy, and return that. Raise TimeoutError
+    naming ``what`` after ``timeout`` seconds, or RuntimeError as soon as ``process`` (a Popen the
+    condition depends on) has exited. The one polling loop of the tests: every wait on a server, a
+    port or a file goes through it, so none sleeps for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"waiting for {what}: the process exited with code {process.returncode}")
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"waiting for {what}: not there after {timeout:g} s")
+        time.sleep(interval)  # the polling interval, not a wait on its own
+
+
+def health_ok(url: str) -> bool:
+    """True when ``url``/_stcore/health answers 200 (Streamlit, or nginx in front of it)."""
+    with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+        return answer.status == 200
+    return False
+
+
+def port_open(address: str) -> bool:
+    """True when something accepts connections on ``host:port``."""
+    host, port = address.rsplit(":", 1)
+    with contextlib.suppress(OSError), socket.create_connection((host, int(port)), timeout=1):
+        return True
+    return False
+
+
 @dataclass
 class StreamlitServer:
     """A real ``streamlit run app.py`` on a free local port."""
@@ -69,16 +101,12 @@ def start_streamlit(
         cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            if response.status == 200:
-                return StreamlitServer(url, process, log_path, env)
-        time.sleep(0.25)
-    process.kill()
-    raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()}")
+    try:
+        wait_until(lambda: health_ok(url), 60, f"streamlit on {url} answering /_stcore/health", process=process)
+    except (TimeoutError, RuntimeError) as err:
+        process.kill()
+        raise RuntimeError(f"{err}:\n{log_path.read_text()}") from None
+    return StreamlitServer(url, process, log_path, env)
 
 
 def stop_streamlit(server: StreamlitServer) -> None:
@@ -94,6 +122,30 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Strea
     server = start_streamlit(tmp_path_factory.mktemp("streamlit"))
     yield server
     stop_streamlit(server)
+
+
+@pytest.fixture(scope="session")
+def offices_table():
+    """The shared office table (``data/offices.csv``) as the app reads it, read once per run. Do not
+    change it: take the ``offices`` fixture (a copy) for that."""
+    from geo.offices.table import load_offices
+
+    return load_offices(ROOT / "data" / "offices.csv")
+
+
+@pytest.fixture
+def offices(offices_table):
+    """The shared office table, unlocalised (English, the columns of the contract): a fresh copy for
+    each test, which may change it."""
+    return offices_table.copy()
+
+
+@pytest.fixture
+def localised_offices(offices_table):
+    """``localised_offices("fr")``: the shared table in that language, as the pages show it."""
+    from geo.offices.localise import localise
+
+    return lambda lang: localise(offices_table, lang)  # localise returns a new frame
 
 
 @pytest.fixture(scope="session")
@@ -126,13 +178,26 @@ def _bad_response(response) -> bool:
     return not (probe and response.status == 404)
 
 
+# Where a page may go: the test servers (and what a page makes itself), or, for a file opened from
+# disk, that file and nothing else.
+LOCAL_ONLY = ("http://127.0.0.1", "data:", "blob:", "about:")
+FILES_ONLY = ("file:", "data:", "blob:", "about:")
+
+
 @dataclass
 class PageWatch:
-    """What went wrong in a page: JavaScript errors, failed requests, dialogs."""
+    """What went wrong in a page: JavaScript errors, failed or blocked requests, dialogs."""
 
     errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+
+    def record(self, kind: str, message: str) -> None:
+        """The recorder :func:`watch_page` calls: ``kind`` is ``error``, ``failed`` or ``dialog``."""
+        {"error": self.errors, "failed": self.failed, "dialog": self.dialogs}[kind].append(message)
+
+    def clear(self) -> None:
+        self.errors.clear(), self.failed.clear(), self.dialogs.clear()
 
     def assert_clean(self) -> None:
         assert not self.errors, f"JavaScript errors: {self.errors}"
@@ -140,42 +205,71 @@ class PageWatch:
         assert not self.dialogs, f"dialogs opened: {self.dialogs}"
 
 
-def new_watched_page(browser, viewport: dict | None = None, locale: str = "en-US"):
-    """A fresh page (and its context) with no internet: every request that is not to 127.0.0.1 is
-    aborted and counted. ``page.watch`` collects JavaScript errors, failed requests and dialogs."""
-    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}, locale=locale)
-    watch = PageWatch()
+def blocking_route(record, allowed: tuple[str, ...] = LOCAL_ONLY):
+    """A route handler for ``context.route("**/*", ...)`` that lets through URLs starting with one of
+    ``allowed`` and aborts (and records as ``failed``) every other. It returns what ``continue_`` or
+    ``abort`` return, so it serves the sync API and the async one alike (Playwright awaits a route
+    handler's awaitable result)."""
 
     def route(route_, request):
-        if request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
-            route_.continue_()
-        else:
-            watch.failed.append(f"blocked external request {request.url}")
-            route_.abort()
+        if request.url.startswith(allowed):
+            return route_.continue_()
+        record("failed", f"blocked request {request.url}")
+        return route_.abort()
 
-    context.route("**/*", route)
-    pg = context.new_page()
-    pg.on("pageerror", lambda err: watch.errors.append(str(err)))
+    return route
+
+
+def watch_page(pg, record) -> None:
+    """Report to ``record(kind, message)`` the page's errors (uncaught exceptions, console errors but
+    IGNORED_CONSOLE), failed requests (4xx/5xx but Streamlit's probes, network failures) and dialogs,
+    which are dismissed. Sync or async page alike (the async API awaits a listener's result)."""
+    pg.on("pageerror", lambda err: record("error", f"page error: {err}"))
     pg.on(
         "console",
-        lambda msg: watch.errors.append(msg.text)
+        lambda msg: record("error", f"console: {msg.text}")
         if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE)
         else None,
     )
     # net::ERR_ABORTED: the browser cancelled the request because its document went away (a
-    # navigation, a frame replaced); blocked external requests are counted by route() above.
+    # navigation, a frame replaced); blocked requests are recorded by blocking_route().
     pg.on(
         "requestfailed",
-        lambda req: None if "ERR_ABORTED" in str(req.failure) else watch.failed.append(f"{req.url} {req.failure}"),
+        lambda req: None if "ERR_ABORTED" in str(req.failure) else record("failed", f"{req.url} {req.failure}"),
     )
-    pg.on("response", lambda res: watch.failed.append(f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
+    pg.on("response", lambda res: record("failed", f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
 
     def on_dialog(dialog):
-        watch.dialogs.append(dialog.message)
-        dialog.dismiss()
+        record("dialog", dialog.message)
+        return dialog.dismiss()
 
     pg.on("dialog", on_dialog)
+
+
+def new_watched_page(browser, viewport: dict | None = None, locale: str = "en-US", *,
+                     allowed: tuple[str, ...] = LOCAL_ONLY, **context_options):
+    """A fresh page (and its context) that may reach only URLs starting with one of ``allowed``
+    (default: 127.0.0.1, no internet). ``page.watch`` (a :class:`PageWatch`) collects JavaScript
+    errors, failed and blocked requests and dialogs. Close it with ``page.context.close()``."""
+    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}, locale=locale,
+                                  **context_options)
+    watch = PageWatch()
+    context.route("**/*", blocking_route(watch.record, allowed))
+    pg = context.new_page()
+    watch_page(pg, watch.record)
     pg.watch = watch
+    return pg
+
+
+async def new_watched_page_async(browser, record, viewport: dict | None = None, locale: str = "en-US", *,
+                                 allowed: tuple[str, ...] = LOCAL_ONLY, **context_options):
+    """:func:`new_watched_page` for Playwright's async API (many sessions at once in one event loop):
+    every problem goes to ``record(kind, message)`` (see :meth:`PageWatch.record`)."""
+    context = await browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}, locale=locale,
+                                        **context_options)
+    await context.route("**/*", blocking_route(record, allowed))
+    pg = await context.new_page()
+    watch_page(pg, record)
     return pg
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
@@ -12,8 +11,7 @@ from geo.exports import html_map
 from geo.exports import sheet as sheet_export
 from geo.exports import table as table_export
 from geo.maps.build import MapOptions
-from geo.offices.table import load_offices
-from tests.conftest import ARTIFACTS, OFFICES_DRAWN_JS, ROOT
+from tests.conftest import ARTIFACTS, FILES_ONLY, OFFICES_DRAWN_JS, ROOT, new_watched_page
 from tests.test_exports import HOSTILE, SOURCE, hostile_offices
 
 pytestmark = pytest.mark.browser
@@ -23,56 +21,16 @@ MM = 96 / 25.4  # CSS pixels per millimetre
 COUNT_DRAWN = OFFICES_DRAWN_JS
 
 
-@dataclass
-class Offline:
-    """A page that may read only file:// and data: URLs; everything else is aborted and recorded."""
-
-    page: object
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        assert not self.blocked, f"requests outside the file: {self.blocked}"
-        assert not self.errors, f"JavaScript errors: {self.errors}"
-        assert not self.dialogs, f"dialogs opened: {self.dialogs}"
-
-
 @pytest.fixture
 def offline(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    watch = Offline(page=None)
-
-    def route(route_, request):
-        if request.url.startswith(("file:", "data:")):
-            route_.continue_()
-        else:
-            watch.blocked.append(request.url)
-            route_.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("pageerror", lambda err: watch.errors.append(str(err)))
-    page.on("console", lambda msg: watch.errors.append(msg.text) if msg.type == "error" else None)
-    page.on("requestfailed", lambda req: watch.blocked.append(f"{req.url} {req.failure}"))
-
-    def on_dialog(dialog):
-        watch.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    watch.page = page
-    yield watch
-    context.close()
+    """A page that may read only file:, data: and blob: URLs (conftest's watcher: everything else is
+    aborted and recorded, with JavaScript errors and dialogs, in ``offline.watch``)."""
+    page = new_watched_page(browser, allowed=FILES_ONLY)
+    yield page
+    page.context.close()
 
 
-@pytest.fixture(scope="module")
-def offices():
-    return load_offices(ROOT / "data" / "offices.csv")
-
-
-def open_file(watch: Offline, path) -> object:
-    page = watch.page
+def open_file(page, path) -> object:
     page.goto(path.as_uri())
     return page
 
@@ -115,7 +73,7 @@ def test_exported_map_draws_every_office_with_no_network(offline, offices, tmp_p
     assert fmap["y"] >= header["y"] + header["height"] - 1 and fmap["height"] > 800
     page.wait_for_timeout(300)
     artifact(page, "export-map")
-    offline.assert_clean()
+    offline.watch.assert_clean()
 
 
 def test_hostile_map_runs_nothing(offline, offices, tmp_path):
@@ -137,7 +95,7 @@ def test_hostile_map_runs_nothing(offline, offices, tmp_path):
     assert page.title() == HOSTILE[3]
     labels = page.locator(".office-marker").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
     assert set(HOSTILE) <= set(labels)
-    offline.assert_clean()
+    offline.watch.assert_clean()
 
 
 def test_hostile_clusters_run_nothing(offline, offices, tmp_path):
@@ -155,7 +113,7 @@ def test_hostile_clusters_run_nothing(offline, offices, tmp_path):
     text = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())  # cluster (and any marker) tooltips
     assert HOSTILE[0] in text and HOSTILE[3] in text
     assert page.locator("img[src=x]").count() == 0
-    offline.assert_clean()
+    offline.watch.assert_clean()
 
 
 @pytest.mark.parametrize("rtl", [False, True], ids=["ltr", "rtl"])
@@ -176,7 +134,7 @@ def test_briefing_sheet_prints_on_one_page_of_a4_and_letter(offline, offices, tm
     if not rtl:
         page.set_viewport_size({"width": 900, "height": 1200})
         artifact(page, "export-sheet", full_page=True)
-    offline.assert_clean()
+    offline.watch.assert_clean()
 
 
 def test_hostile_briefing_sheet_runs_nothing(offline, offices, tmp_path):
@@ -191,7 +149,7 @@ def test_hostile_briefing_sheet_runs_nothing(offline, offices, tmp_path):
     assert page.locator("script").count() == 0
     assert page.locator("h1").inner_text() == HOSTILE[3]
     assert HOSTILE[0] in page.locator("table").inner_text()
-    offline.assert_clean()
+    offline.watch.assert_clean()
 
 
 def test_exports_of_an_uploaded_table_name_the_upload_not_interpol(streamlit_server, page, tmp_path):

@@ -13,18 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import (
-    IGNORED_CONSOLE,
+    FILES_ONLY,
     MAP_FRAME,
     OFFICES_DRAWN_JS,
-    PageWatch,
-    _bad_response,
+    new_watched_page,
     screenshot,
     start_streamlit,
     stop_streamlit,
@@ -47,7 +45,6 @@ from tests.hostile import (
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 30_000
-SETTLE_SECONDS = 0.5  # time for a failed <img src=x> to fire onerror, had one been created
 OFFICES = hostile_offices()
 NAMES = dict(zip(OFFICES["id"], OFFICES["name"], strict=True))
 FORMULA_START = tuple("=+-@\t\r")
@@ -62,39 +59,6 @@ def hostile_server(tmp_path_factory):
     stop_streamlit(server)
 
 
-def watch_page(pg, watch: PageWatch) -> None:
-    """Record page errors, console errors, failed requests and dialogs (dismissed) of ``pg`` in ``watch``."""
-    pg.on("pageerror", lambda err: watch.errors.append(str(err)))
-    pg.on(
-        "console",
-        lambda msg: watch.errors.append(msg.text)
-        if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE) else None,
-    )
-    pg.on("requestfailed", lambda req: watch.failed.append(f"{req.url} {req.failure}"))
-    pg.on("response", lambda res: watch.failed.append(f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
-
-    def on_dialog(dialog):
-        watch.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-
-
-def new_context(browser, watch: PageWatch, allowed=("http://127.0.0.1", "data:", "blob:", "about:")):
-    """A context that aborts (and records) every request not starting with one of ``allowed``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", accept_downloads=True)
-
-    def route(route_, request):
-        if request.url.startswith(allowed):
-            route_.continue_()
-        else:
-            watch.failed.append(f"blocked request {request.url}")
-            route_.abort()
-
-    context.route("**/*", route)
-    return context
-
-
 def probe(pg) -> list[tuple[str, str]]:
     """Findings of PAGE_PROBES_JS in the page and in every frame."""
     found = []
@@ -107,11 +71,29 @@ def probe(pg) -> list[tuple[str, str]]:
     return found
 
 
-def assert_inert(pg, watch: PageWatch | None = None) -> None:
-    time.sleep(SETTLE_SECONDS)
+# True once every image of the document has loaded or failed: a failed ``<img src=x>`` has then
+# queued its error event (and an ``onerror`` payload would run before the next task).
+IMAGES_DONE_JS = "() => [...document.images].every(img => img.complete)"
+NEXT_TASK_JS = "() => new Promise(resolve => setTimeout(resolve, 0))"
+
+
+def settle(pg) -> None:
+    """Wait, in the page and in every frame, until every image has loaded or failed and the tasks it
+    queued (an error event, had a payload made an image) have run."""
+    for frame in pg.frames:
+        try:
+            frame.wait_for_function(IMAGES_DONE_JS, timeout=TIMEOUT, polling=50)
+            frame.evaluate(NEXT_TASK_JS)
+        except Exception as err:  # a frame that went away meanwhile
+            if "detached" not in str(err) and "destroyed" not in str(err):
+                raise
+
+
+def assert_inert(pg) -> None:
+    settle(pg)
     found = probe(pg)
     assert not found, found
-    (watch or pg.watch).assert_clean()
+    pg.watch.assert_clean()
     assert pg.locator('[data-testid="stException"]').count() == 0
 
 
@@ -255,10 +237,7 @@ DOWNLOADS = {
 def downloads(hostile_server, browser, tmp_path_factory) -> dict[str, Path]:
     """The directory page's downloads, fetched with Playwright's download API."""
     directory = tmp_path_factory.mktemp("downloads")
-    watch = PageWatch()
-    context = new_context(browser, watch)
-    pg = context.new_page()
-    watch_page(pg, watch)
+    pg = new_watched_page(browser, accept_downloads=True)
     pg.goto(hostile_server.url + "/directory")
     pg.get_by_text(f"{len(OFFICES)} offices shown").wait_for(timeout=TIMEOUT)
     files = {}
@@ -268,37 +247,34 @@ def downloads(hostile_server, browser, tmp_path_factory) -> dict[str, Path]:
         path = directory / info.value.suggested_filename
         info.value.save_as(path)
         files[key] = path
-    time.sleep(SETTLE_SECONDS)
+    settle(pg)
     assert not probe(pg)
-    context.close()
-    watch.assert_clean()
+    pg.context.close()
+    pg.watch.assert_clean()
     return files
 
 
 def open_offline(browser, path: Path):
     """Open a downloaded file with every request that is not file:, data: or blob: blocked."""
-    watch = PageWatch()
-    context = new_context(browser, watch, allowed=("file:", "data:", "blob:", "about:"))
-    pg = context.new_page()
-    watch_page(pg, watch)
+    pg = new_watched_page(browser, allowed=FILES_ONLY)
     pg.goto(path.as_uri())
-    return context, pg, watch
+    return pg
 
 
 def test_exported_map_html_is_inert_offline(downloads, browser):
-    context, pg, watch = open_offline(browser, downloads["map"])
+    pg = open_offline(browser, downloads["map"])
     try:
         pg.locator(".leaflet-container").wait_for(timeout=TIMEOUT)
         pg.wait_for_function(f"() => ({OFFICES_DRAWN_JS})() === {len(OFFICES)}", timeout=TIMEOUT)
         pg.locator(".office-cluster").first.hover()
         pg.locator(".leaflet-tooltip").last.wait_for(timeout=TIMEOUT)
-        assert_inert(pg, watch)
+        assert_inert(pg)
     finally:
-        context.close()
+        pg.context.close()
 
 
 def test_exported_map_html_shows_every_name_as_written(downloads, browser):
-    context, pg, watch = open_offline(browser, downloads["map"])
+    pg = open_offline(browser, downloads["map"])
     try:
         pg.locator(".leaflet-container").wait_for(timeout=TIMEOUT)
         # Every marker's name (markers inside clusters included), as the app's aria-label shows it.
@@ -316,21 +292,21 @@ def test_exported_map_html_shows_every_name_as_written(downloads, browser):
         plain = {k: pg.evaluate("(s) => new DOMParser().parseFromString(s, 'text/html').documentElement.textContent", v)
                  for k, v in names.items()}
         assert plain == NAMES
-        assert_inert(pg, watch)
+        assert_inert(pg)
     finally:
-        context.close()
+        pg.context.close()
 
 
 def test_exported_briefing_sheet_is_inert_offline(downloads, browser):
-    context, pg, watch = open_offline(browser, downloads["sheet"])
+    pg = open_offline(browser, downloads["sheet"])
     try:
         pg.locator("table").first.wait_for(timeout=TIMEOUT)
         text = pg.locator("body").inner_text()
         for name in NAMES.values():
             assert name in text, name
-        assert_inert(pg, watch)
+        assert_inert(pg)
     finally:
-        context.close()
+        pg.context.close()
 
 
 def csv_rows(path: Path) -> list[list[str]]:
@@ -379,13 +355,13 @@ def payload_url(base: str, payload: str) -> str:
     return f"{base}/?{urllib.parse.urlencode(dict.fromkeys(URL_PARAMS, payload))}"
 
 
-def page_findings(pg, watch: PageWatch, drawn_js: str) -> dict[str, list]:
+def page_findings(pg, drawn_js: str) -> dict[str, list]:
     """What a payload page did: code run or created, links or images to the data's site, the notices."""
     found: dict[str, list] = {"code": [], "link": [], "notices": []}
     try:
         pg.get_by_text("Ignored the unknown office").first.wait_for(timeout=60_000)
         pg.wait_for_function(drawn_js, arg=MAP_FRAME, timeout=60_000, polling=200)
-        time.sleep(SETTLE_SECONDS)
+        settle(pg)
         for kind, text in probe(pg):
             found[kind].append(text)
         found["notices"] = pg.locator('[data-testid="stAlert"]').all_inner_texts()
@@ -393,13 +369,14 @@ def page_findings(pg, watch: PageWatch, drawn_js: str) -> dict[str, list]:
             found["code"].append("exception: " + pg.locator('[data-testid="stException"]').first.inner_text())
     except Exception as err:
         found["code"].append(f"page not drawn: {str(err)[:300]}")
+    watch = pg.watch
     found["code"] += [f"dialog {d!r}" for d in watch.dialogs] + [f"error {e}" for e in watch.errors]
     for failure in watch.failed:
         if failure.startswith("blocked request"):  # to another site: a link or image from data
             found["link"].append(failure)
-        elif "net::ERR_ABORTED" not in failure:  # aborted: a map torn down by a rerun, harmless
+        else:  # (net::ERR_ABORTED, a map torn down by a rerun, is not recorded: harmless)
             found["code"].append(f"request {failure}")
-    watch.dialogs.clear(), watch.errors.clear(), watch.failed.clear()
+    watch.clear()
     return found
 
 
@@ -411,24 +388,18 @@ def url_payload_findings(hostile_server, browser) -> dict[tuple[str, str], dict[
     for start in range(0, len(keys), BATCH):
         batch = []
         for key in keys[start:start + BATCH]:
-            watch = PageWatch()
-            context = new_context(browser, watch)
-            pg = context.new_page()
-            watch_page(pg, watch)
+            pg = new_watched_page(browser)
             pg.goto(payload_url(hostile_server.url, URL_PAYLOADS[key]), wait_until="commit")
-            batch.append((key, context, pg, watch))
-        for key, context, pg, watch in batch:
-            results[(key, "map")] = page_findings(pg, watch, MAP_PAGE_DRAWN_JS)
-            context.close()
+            batch.append((key, pg))
+        for key, pg in batch:
+            results[(key, "map")] = page_findings(pg, MAP_PAGE_DRAWN_JS)
+            pg.context.close()
     for key in DIRECT_BRIEFING:
-        watch = PageWatch()
-        context = new_context(browser, watch)
-        pg = context.new_page()
-        watch_page(pg, watch)
+        pg = new_watched_page(browser)
         query = urllib.parse.urlencode({"step": URL_PAYLOADS[key], "office": URL_PAYLOADS[key]})
         pg.goto(f"{hostile_server.url}/briefing?{query}")
-        results[(key, "briefing")] = page_findings(pg, watch, BRIEFING_DRAWN_JS)
-        context.close()
+        results[(key, "briefing")] = page_findings(pg, BRIEFING_DRAWN_JS)
+        pg.context.close()
     return results
 
 

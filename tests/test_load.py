@@ -19,75 +19,34 @@ import json
 import os
 import random
 import re
-import statistics
-import threading
 import time
 from dataclasses import dataclass, field
 
 import psutil
 import pytest
 
-from geo.offices.filtering import filter_offices
 from geo.offices.table import load_offices
-from tests.conftest import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    IGNORED_CONSOLE,
-    MAP_FRAME,
-    ROOT,
-    _bad_response,
-    start_streamlit,
-    stop_streamlit,
+from tests.conftest import ARTIFACTS, MAP_FRAME, ROOT, start_streamlit, stop_streamlit
+from tests.load_sessions import (
+    ACTION_TIMEOUT_MS,
+    FILTER_ACTIONS,
+    exception_box,
+    expected_counts,
+    filter_action,
+    launch_load_chromium,
+    open_session,
+    run_in_own_thread,
+    summary,
+    wait_drawn,
 )
 
 pytestmark = [pytest.mark.load, pytest.mark.browser]
 
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "20"))
 OFFICE_PICKS = 3
-ACTION_TIMEOUT_MS = 90_000  # one round trip, at worst, with 20 sessions on 2 cores
 FIRST_MAP_TIMEOUT_MS = 180_000  # 20 Streamlit pages starting at once
-START_SPACING_S = 0.25  # sessions open one after another, a quarter of a second apart
-VIEWPORT = {"width": 1200, "height": 800}
 TEST_BUDGET_S = float(os.environ.get("LOAD_BUDGET_S", "600"))  # the whole run of the sessions (bounded; generous for a shared 2-core CI machine)
-# Background pages must not be throttled: all 20 are "visible" and drawing at once.
-LOAD_CHROMIUM_ARGS = [
-    *CHROMIUM_ARGS,
-    "--disable-renderer-backgrounding",
-    "--disable-background-timer-throttling",
-    "--disable-backgrounding-occluded-windows",
-]
-TYPE_LABELS = {
-    "liaison_office": "Liaison office",
-    "regional_bureau": "Regional bureau",
-    "special_representative_office": "Special representative office",
-}
-# The ten filter changes: (kind, argument). Each one changes the number of offices shown.
-FILTER_ACTIONS = (
-    ("untick", "liaison_office"),
-    ("untick", "regional_bureau"),
-    ("tick", "liaison_office"),
-    ("tick", "regional_bureau"),
-    ("search", "bureau"),
-    ("search", ""),
-    ("untick", "special_representative_office"),
-    ("search", "lyon"),
-    ("search", ""),
-    ("tick", "special_representative_office"),
-)
-
-# True when the count line says n and the map has drawn exactly n offices (markers + cluster counts).
-DRAWN_JS = """([sel, n]) => {
-    const p = document.querySelector('p.office-count');
-    if (!p || p.dataset.count !== String(n) || !p.textContent.includes(n + ' office')) return false;
-    if (document.querySelector('[data-testid="stException"]')) return true;  // reported by the caller
-    const f = document.querySelector(sel);
-    const d = f && f.getBoundingClientRect().height > 100 && f.contentDocument;
-    if (!d || !d.querySelector('.office-legend')) return false;
-    let c = d.querySelectorAll('.office-marker').length;
-    d.querySelectorAll('.office-cluster b').forEach(b => { c += parseInt(b.textContent, 10) || 0; });
-    return c === n;
-}"""
+SAMPLE_EVERY_S = 0.5  # the memory and CPU sampling period (a measurement's rate, not a wait)
 # True when the chosen office is selected on the map and its panel is open.
 CHOSEN_JS = """([sel, id]) => {
     const panel = document.querySelector('section.office-panel');
@@ -96,23 +55,6 @@ CHOSEN_JS = """([sel, id]) => {
     const d = f && f.contentDocument;
     return !!(d && d.querySelector('.office-' + id + '.is-selected'));
 }"""
-
-
-def expected_counts() -> list[int]:
-    """The offices shown after each filter action, from the table and the app's own filter."""
-    offices = load_offices(ROOT / "data" / "offices.csv")
-    types = set(offices["office_type"])
-    query = ""
-    counts = []
-    for kind, argument in FILTER_ACTIONS:
-        if kind == "untick":
-            types.discard(argument)
-        elif kind == "tick":
-            types.add(argument)
-        else:
-            query = argument
-        counts.append(len(filter_offices(offices, types=types, query=query)))
-    return counts
 
 
 def server_rss(pid: int) -> int:
@@ -136,59 +78,25 @@ class Session:
 
 
 async def run_session(browser, url: str, session: Session, counts: list[int], names: dict[str, str]) -> None:
-    await asyncio.sleep(session.index * START_SPACING_S)
-    context = await browser.new_context(viewport=VIEWPORT, locale="en-US", reduced_motion="reduce")
-
-    async def route(route_, request):
-        if request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
-            await route_.continue_()
-        else:
-            session.errors.append(f"blocked external request {request.url}")
-            await route_.abort()
-
-    await context.route("**/*", route)
-    page = await context.new_page()
-    page.on("pageerror", lambda err: session.errors.append(f"page error: {err}"))
-    page.on(
-        "console",
-        lambda msg: session.errors.append(f"console: {msg.text}")
-        if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE) else None,
-    )
-    page.on("requestfailed", lambda req: session.errors.append(f"failed request {req.url} {req.failure}"))
-    page.on("response", lambda res: session.errors.append(f"HTTP {res.status} {res.url}")
-            if _bad_response(res) else None)
-    page.on("dialog", lambda dialog: session.errors.append(f"dialog {dialog.message}"))
-    sidebar = page.locator('[data-testid="stSidebar"]')
-
-    async def wait_drawn(n: int, timeout: float = ACTION_TIMEOUT_MS) -> None:
-        await page.wait_for_function(DRAWN_JS, arg=[MAP_FRAME, n], timeout=timeout, polling=100)
+    page = await open_session(browser, session.index, lambda kind, message: session.errors.append(
+        f"{kind}: {message}"))
 
     async def check_no_exception(what: str) -> None:
-        if await page.locator('[data-testid="stException"]').count():
-            text = await page.locator('[data-testid="stException"]').first.inner_text()
-            session.failures.append(f"{what}: exception box: {text[:300]}")
+        if text := await exception_box(page):
+            session.failures.append(f"{what}: exception box: {text}")
 
     try:
         start = time.perf_counter()
         await page.goto(url + "/", timeout=FIRST_MAP_TIMEOUT_MS)
-        await wait_drawn(14, FIRST_MAP_TIMEOUT_MS)
+        await wait_drawn(page, 14, FIRST_MAP_TIMEOUT_MS)
         session.load_ms = (time.perf_counter() - start) * 1000
-        search = sidebar.get_by_role("textbox", name="Search")
-        for (kind, argument), expected in zip(FILTER_ACTIONS, counts, strict=True):
-            what = f"{kind} {argument!r} -> {expected}"
-            start = time.perf_counter()
-            if kind == "search":
-                await search.fill(argument)
-                await search.press("Enter")
-            else:
-                label = sidebar.get_by_text(re.compile(rf"{re.escape(TYPE_LABELS[argument])} \(\d+\)"))
-                await label.click()
+        for index, expected in enumerate(counts):
+            what = "{} {!r} -> {}".format(*FILTER_ACTIONS[index], expected)
             try:
-                await wait_drawn(expected)
+                session.filter_ms.append(await filter_action(page, index, expected))
             except Exception as err:
                 session.failures.append(f"{what}: {str(err).splitlines()[0]}")
                 return
-            session.filter_ms.append((time.perf_counter() - start) * 1000)
             await check_no_exception(what)
         chooser = page.get_by_role("combobox", name=re.compile("Office"))
         for office_id in random.Random(session.index).sample(sorted(names), OFFICE_PICKS):
@@ -210,7 +118,7 @@ async def run_session(browser, url: str, session: Session, counts: list[int], na
     except Exception as err:
         session.failures.append(f"session {session.index}: {type(err).__name__}: {str(err).splitlines()[0]}")
     finally:
-        await context.close()
+        await page.context.close()
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -277,10 +185,11 @@ async def run_all(url: str, sessions: list[Session], counts: list[int], names: d
     async def sample() -> None:
         while not done.is_set():
             meters.sample()
-            await asyncio.sleep(0.5)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), SAMPLE_EVERY_S)
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LOAD_CHROMIUM_ARGS)
+        browser = await launch_load_chromium(playwright)
         sampler = asyncio.create_task(sample())
         try:
             await asyncio.wait_for(
@@ -292,19 +201,6 @@ async def run_all(url: str, sessions: list[Session], counts: list[int], names: d
             await sampler
             meters.sample()
             await browser.close()
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"n": 0}
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {
-        "n": len(values),
-        "p50": round(statistics.median(ordered), 1),
-        "p95": round(p95, 1),
-        "max": round(ordered[-1], 1),
-    }
 
 
 def test_twenty_sessions_filter_and_choose_offices_at_once(tmp_path):
@@ -321,21 +217,7 @@ def test_twenty_sessions_filter_and_choose_offices_at_once(tmp_path):
         rss_before = server_rss(server.process.pid)
         meters = Meters(server.process.pid)
         try:
-            # In its own thread: the sync Playwright of earlier browser tests keeps an event loop
-            # running in this one, where asyncio.run() is refused.
-            outcome: list[BaseException] = []
-
-            def run_in_thread() -> None:
-                try:
-                    asyncio.run(run_all(server.url, sessions, counts, names, meters))
-                except BaseException as err:
-                    outcome.append(err)
-
-            worker = threading.Thread(target=run_in_thread, name="load-sessions")
-            worker.start()
-            worker.join()
-            if outcome:
-                raise outcome[0]
+            run_in_own_thread(lambda: run_all(server.url, sessions, counts, names, meters), "load-sessions")
         except TimeoutError:
             timed_out = True
         rss_after = server_rss(server.process.pid)

@@ -16,17 +16,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port, health_ok, wait_until
 
 README = ROOT / "README.md"
 ACTIVATE = ". .venv/bin/activate"
@@ -155,12 +153,6 @@ def _installed_as_now(venv: Path, requirements: Path) -> bool:
     return stamp.exists() and stamp.read_text().split()[0] == digest
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.skipif(
     sys.prefix == sys.base_prefix or not _installed_as_now(Path(sys.prefix), ROOT / "requirements.txt"),
     reason="needs the tests to run in the environment ./run made (./run test), with its requirements installed",
@@ -168,7 +160,7 @@ def _free_port() -> int:
 def test_run_app_starts_and_answers_health(scratch):
     """`./run app` in the scratch copy: the environment is there, so nothing is installed and the
     server answers within seconds (the README's "a second ./run app starts in seconds")."""
-    port = _free_port()
+    port = free_port()
     log = scratch.parent / "run-app.log"
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHON", "VENV")}
     start = time.perf_counter()
@@ -180,14 +172,10 @@ def test_run_app_starts_and_answers_health(scratch):
         )
     try:
         healthy = None
-        while time.perf_counter() - start < 60 and process.poll() is None:
-            with contextlib.suppress(OSError), urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/_stcore/health", timeout=2
-            ) as answer:
-                if answer.status == 200:
-                    healthy = time.perf_counter() - start
-                    break
-            time.sleep(0.25)
+        with contextlib.suppress(TimeoutError, RuntimeError):
+            wait_until(lambda: health_ok(f"http://127.0.0.1:{port}"), 60, "./run app's /_stcore/health",
+                       process=process)
+            healthy = time.perf_counter() - start
         output_text = log.read_text(errors="replace")
         assert healthy is not None, f"./run app did not answer /_stcore/health:\n{output_text}"
         print(f"\n./run app answered /_stcore/health after {healthy:.1f} s")

@@ -22,7 +22,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -32,16 +31,16 @@ import psutil
 import pytest
 
 from geo.offices.schema import OfficeType
-from tests.conftest import ARTIFACTS, CHROMIUM, IGNORED_CONSOLE, MAP_FRAME, ROOT, _bad_response, free_port
-from tests.test_load import (
-    DRAWN_JS,
+from tests.conftest import ARTIFACTS, CHROMIUM, MAP_FRAME, ROOT, free_port, port_open, wait_until
+from tests.load_sessions import (
     FILTER_ACTIONS,
-    LOAD_CHROMIUM_ARGS,
-    START_SPACING_S,
-    TYPE_LABELS,
-    VIEWPORT,
     expected_counts,
+    filter_action,
+    launch_load_chromium,
+    open_session,
+    run_in_own_thread,
     summary,
+    wait_drawn,
 )
 
 pytestmark = [pytest.mark.load, pytest.mark.browser, pytest.mark.slow]
@@ -51,7 +50,6 @@ SESSIONS = int(os.environ.get("REPLICA_SESSIONS", "20"))
 # Sessions open a share link with the first filter change of tests/test_load.py already made (so
 # the reload after the kill has filters to restore); the other replica's users then make the second.
 SHARE_QUERY = "type=" + ",".join(t.value for t in OfficeType if t.value != FILTER_ACTIONS[0][1])
-ACTION_TIMEOUT_MS = 90_000
 FIRST_MAP_TIMEOUT_MS = 150_000
 BUDGET_S = float(os.environ.get("REPLICA_BUDGET_S", "300"))  # the sessions, from the first to the last
 START_TIMEOUT_S = 120
@@ -69,6 +67,7 @@ class Session:
     outage: list[str] = field(default_factory=list)  # what a killed replica's user saw before reloading
     in_outage: bool = False
     done: str = ""  # "", "before", "after"
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once the first map is drawn, or failed
 
     def note(self, message: str) -> None:
         (self.outage if self.in_outage else self.errors).append(message)
@@ -99,65 +98,20 @@ def start_serve(run_dir: Path) -> Serve:
          "--run-dir", str(run_dir)],
         cwd=ROOT, stdout=stderr, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + START_TIMEOUT_S
     state_file = run_dir / "serve.json"
-    while not state_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"./run serve did not start:\n{(run_dir / 'serve.stderr').read_text()}")
-        time.sleep(0.25)
+    try:
+        wait_until(state_file.exists, START_TIMEOUT_S, f"./run serve to write {state_file}", process=process)
+    except (TimeoutError, RuntimeError) as err:
+        process.kill()
+        raise RuntimeError(f"./run serve did not start ({err}):\n{(run_dir / 'serve.stderr').read_text()}") from None
     state = json.loads(state_file.read_text())
     replicas = {r["url"].removeprefix("http://"): r["pid"] for r in state["replicas"]}
     return Serve(process, run_dir, state["url"], state["nginx_pid"], replicas)
 
 
-async def open_session(browser, session: Session):
-    context = await browser.new_context(viewport=VIEWPORT, locale="en-US", reduced_motion="reduce")
-
-    async def route(route_, request):
-        if request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
-            await route_.continue_()
-        else:
-            session.errors.append(f"blocked external request {request.url}")
-            await route_.abort()
-
-    await context.route("**/*", route)
-    page = await context.new_page()
-    page.on("pageerror", lambda err: session.note(f"page error: {err}"))
-    page.on("console", lambda msg: session.note(f"console: {msg.text}")
-            if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE) else None)
-    page.on("requestfailed", lambda req: session.note(f"failed request {req.url} {req.failure}"))
-    page.on("response", lambda res: session.note(f"HTTP {res.status} {res.url}") if _bad_response(res) else None)
-    page.on("dialog", lambda dialog: session.note(f"dialog {dialog.message}"))
-    return context, page
-
-
-async def wait_drawn(page, n: int, timeout: float = ACTION_TIMEOUT_MS) -> None:
-    """The page says n offices and the map drew them (tests/test_load.py's check), markers included."""
-    await page.wait_for_function(DRAWN_JS, arg=[MAP_FRAME, n], timeout=timeout, polling=100)
-    frame = page.frame_locator(MAP_FRAME)
-    if n:
-        await frame.locator(".office-marker, .office-cluster").first.wait_for(timeout=timeout)
-
-
-async def filter_action(page, index: int, expected: int) -> float:
-    kind, argument = FILTER_ACTIONS[index]
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    start = time.perf_counter()
-    if kind == "search":
-        search = sidebar.get_by_role("textbox", name="Search")
-        await search.fill(argument)
-        await search.press("Enter")
-    else:
-        await sidebar.get_by_text(re.compile(rf"{re.escape(TYPE_LABELS[argument])} \(\d+\)")).click()
-    await wait_drawn(page, expected)
-    return (time.perf_counter() - start) * 1000
-
-
 async def run_session(browser, url: str, session: Session, counts: list[int], killed: asyncio.Event,
                       victim: dict[str, str]) -> None:
-    await asyncio.sleep(session.index * START_SPACING_S)
-    context, page = await open_session(browser, session)
+    page = await open_session(browser, session.index, lambda kind, message: session.note(f"{kind}: {message}"))
     step = "first map"
     try:
         start = time.perf_counter()
@@ -167,6 +121,7 @@ async def run_session(browser, url: str, session: Session, counts: list[int], ki
         assert await page.frame_locator(MAP_FRAME).locator(".office-marker").count() > 0
         session.load_ms = (time.perf_counter() - start) * 1000
         session.done = "before"
+        session.ready.set()
         await killed.wait()
         if session.replica == victim["address"]:
             step = "reload after the kill"
@@ -184,7 +139,8 @@ async def run_session(browser, url: str, session: Session, counts: list[int], ki
     except Exception as err:
         session.errors.append(f"{step}: {type(err).__name__}: {str(err).splitlines()[0]}")
     finally:
-        await context.close()
+        session.ready.set()  # drawn, or failed: the kill waits no longer for this one
+        await page.context.close()
 
 
 async def run_all(serve: Serve, sessions: list[Session], counts: list[int], report: dict) -> None:
@@ -194,8 +150,7 @@ async def run_all(serve: Serve, sessions: list[Session], counts: list[int], repo
     victim: dict[str, str] = {}
 
     async def kill_when_ready() -> None:
-        while any(not s.done and not s.errors for s in sessions):
-            await asyncio.sleep(0.2)
+        await asyncio.gather(*(s.ready.wait() for s in sessions))
         served = {address: sum(s.replica == address for s in sessions) for address in serve.replicas}
         report["sessions_per_replica_before_kill"] = served
         victim["address"] = max(served, key=served.get)  # the busier one: more users to move
@@ -205,12 +160,14 @@ async def run_all(serve: Serve, sessions: list[Session], counts: list[int], repo
         os.kill(serve.replicas[victim["address"]], signal.SIGKILL)
         report["killed_replica"] = victim["address"]
         report["killed_at_s"] = round(time.perf_counter() - report["t0"], 1)
-        await asyncio.sleep(0.5)
+        # Its port closes when the process is gone: then the balancer's health answer counts.
+        await asyncio.to_thread(wait_until, lambda: not port_open(victim["address"]), 30,
+                                f"killed replica {victim['address']} to stop listening")
         report["health_after_kill"] = await asyncio.to_thread(health, serve.url)
         killed.set()
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LOAD_CHROMIUM_ARGS)
+        browser = await launch_load_chromium(playwright)
         try:
             await asyncio.wait_for(
                 asyncio.gather(kill_when_ready(),
@@ -232,21 +189,10 @@ def test_two_replicas_behind_nginx_twenty_sessions_and_one_replica_killed(tmp_pa
     timed_out = False
     try:
         report["health_before"] = health(serve.url)
-        outcome: list[BaseException] = []
-
-        def in_thread() -> None:  # the sync Playwright of other tests keeps a loop in the main thread
-            try:
-                asyncio.run(run_all(serve, sessions, counts, report))
-            except BaseException as err:
-                outcome.append(err)
-
-        worker = threading.Thread(target=in_thread, name="replica-sessions")
-        worker.start()
-        worker.join()
-        if outcome and isinstance(outcome[0], TimeoutError):
+        try:
+            run_in_own_thread(lambda: run_all(serve, sessions, counts, report), "replica-sessions")
+        except TimeoutError:
             timed_out = True
-        elif outcome:
-            raise outcome[0]
         report["health_after"] = health(serve.url)
     finally:
         serve.process.send_signal(signal.SIGTERM)  # as Ctrl+C: everything stops

@@ -147,7 +147,7 @@ def test_dockerfile_is_slim_non_root_healthy_arabic_and_offline():
     assert "python -m geo.maps.assets" in runs
     assert "pip install --no-cache-dir -r requirements.txt" in runs
     cmd = json.loads([v for k, v in instructions if k == "CMD"][-1])
-    assert cmd[:4] == ["python", "-m", "streamlit", "run"] and "app.py" in cmd
+    assert cmd[:4] == ["python", "-m", "streamlit", "run"] and "launch.py" in cmd  # app.py with its headers
 
 
 def test_dockerignore_keeps_environments_and_caches_out():
@@ -240,7 +240,7 @@ def test_nginx_accepts_the_template_as_compose_fills_it(tmp_path):
 def test_serve_stops_nginx_and_every_replica_on_ctrl_c(tmp_path):
     import psutil
 
-    from tests.conftest import free_port
+    from tests.conftest import free_port, wait_until
 
     port = free_port()
     process = subprocess.Popen(
@@ -248,9 +248,7 @@ def test_serve_stops_nginx_and_every_replica_on_ctrl_c(tmp_path):
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "serve.json").exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.25)
+        wait_until((tmp_path / "serve.json").exists, 120, "./run serve to write serve.json", process=process)
         state = json.loads((tmp_path / "serve.json").read_text())
         pids = [state["nginx_pid"], *(r["pid"] for r in state["replicas"])]
         import urllib.request
