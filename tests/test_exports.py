@@ -22,8 +22,6 @@ from geo.exports import table as table_export
 from geo.maps.build import MapOptions
 from geo.offices.localise import localise
 from geo.offices.schema import CONTRACT_COLUMNS
-from geo.offices.table import load_offices
-from tests.conftest import ROOT
 
 KML = "{http://www.opengis.net/kml/2.2}"
 LYON = (4.84838, 45.78219)  # longitude, latitude
@@ -38,11 +36,6 @@ HOSTILE = (
     "javascript:alert(1)",
 )
 FORMULAS = ("=cmd|' /C calc'!A0", "  +1+1", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0", "\tx", "\rx")
-
-
-@pytest.fixture(scope="module")
-def offices() -> pd.DataFrame:
-    return load_offices(ROOT / "data" / "offices.csv")
 
 
 def hostile_offices(offices: pd.DataFrame) -> pd.DataFrame:

@@ -14,15 +14,8 @@ from geo.maps.markers import ID_SEPARATOR, office_id_from_tooltip, office_rows
 from geo.maps.styles import TYPE_STYLES, marker_svg
 from geo.markup import js_json
 from geo.offices.schema import OfficeType
-from geo.offices.table import load_offices
-from tests.conftest import ROOT
 
 HOSTILE = "<img src=x onerror=alert(1)> ` ${alert(1)} </script><script>alert(2)</script> {{7*7}}"
-
-
-@pytest.fixture(scope="module")
-def offices():
-    return load_offices(ROOT / "data" / "offices.csv")
 
 
 def layer_parts(layer) -> tuple[dict, list]:
