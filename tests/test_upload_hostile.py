@@ -8,6 +8,7 @@ string 680 MB of its memory; an Excel error cell crashed with a TypeError; a hid
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import resource
 import time
@@ -165,3 +166,18 @@ def test_the_upload_limit_is_whole_megabytes_as_streamlit_counts_them():
     message = refusal("over.csv", exactly + b"\n")
     assert "over.csv: is 5.0 MB; the limit for an upload is 5 MB" in message
     assert set(UPLOAD_TYPES) == {"csv", "tsv", "txt", "xlsx", "xlsm"}
+
+
+def test_uploads_beyond_the_parallel_limit_wait_then_are_refused_as_busy(monkeypatch: pytest.MonkeyPatch):
+    from geo.offices import upload
+
+    monkeypatch.setattr(upload, "UPLOAD_LIMITS", dataclasses.replace(upload.UPLOAD_LIMITS, wall_seconds=0.5))
+    good = (ROOT / "data" / "offices.csv").read_bytes()
+    held = [upload._READ_SLOTS.acquire(timeout=30) for _ in range(upload.MAX_PARALLEL_READS)]
+    try:
+        assert all(held)
+        assert "the server was busy reading other uploads for 0.5 s" in refusal("offices.csv", good)
+    finally:
+        for _ in held:
+            upload._READ_SLOTS.release()
+    assert len(read_upload("offices.csv", good).offices) == 14

@@ -12,6 +12,7 @@ time, wall-clock time, output size), so one upload can never take the server fro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -38,6 +39,10 @@ UNPLACED_COLUMNS = ("row", "id", "name", "city", "country", "country_code", "rea
 MAX_ROWS_IN_NOTE = 10
 # What reading one upload may cost the server (see geo.offices.sandbox).
 UPLOAD_LIMITS = Limits(memory_bytes=1024**3, cpu_seconds=20, wall_seconds=60.0, max_output_bytes=256 * 1024**2)
+# Uploads read at once by one server (the others wait their turn, within the wall-clock limit): with
+# two, the worst case is 2 GiB and two cores' worth of children, whatever the number of sessions.
+MAX_PARALLEL_READS = 2
+_READ_SLOTS = threading.BoundedSemaphore(MAX_PARALLEL_READS)
 
 Progress = Callable[[int, int], None]
 __all__ = [
@@ -126,12 +131,17 @@ def _parse_limited(filename: str, raw: bytes, max_bytes: int) -> tuple[pd.DataFr
     extension = PurePath(name).suffix.lower()
     if extension not in CSV_EXTENSIONS + EXCEL_EXTENSIONS:
         raise _refuse(name, _unsupported(extension))
+    if not _READ_SLOTS.acquire(timeout=UPLOAD_LIMITS.wall_seconds):
+        raise _refuse(name, f"was not read: the server was busy reading other uploads for "
+                            f"{UPLOAD_LIMITS.wall_seconds:g} s; try again in a minute")
     try:
         answer, cost = run_limited(
             parse_in_child, (name, raw, max_bytes), UPLOAD_LIMITS, preload=[__name__, "geo.offices.upload_warm"]
         )
     except SandboxLimit as limit:
         raise _refuse(name, _limit_message(limit)) from None
+    finally:
+        _READ_SLOTS.release()
     if answer[0] == "refused":
         raise OfficeTableError(answer[1])
     _, frame, notes, source = answer
