@@ -34,7 +34,7 @@ def level(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def offices() -> list[tuple[str, float, float]]:
+def office_points() -> list[tuple[str, float, float]]:
     """Every office of the table, and every point of the sourced-coordinates file if there is one."""
     points = []
     for name in ("offices.csv", "sourced_coordinates.csv"):
@@ -57,7 +57,7 @@ def on_land(lon: float, lat: float, land: dict) -> bool:
     return inside
 
 
-@pytest.mark.parametrize("office,lat,lon", offices(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("office,lat,lon", office_points(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_office_is_on_land_in_the_outlines_drawn_at_its_close_zoom(office, lat, lon):
     path = CELLS / f"{cell_name(lon, lat)}.geojson"
     assert path.exists(), f"{office}: no 1:10m cell {path.name}; {REBUILD}"
