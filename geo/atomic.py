@@ -36,8 +36,3 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
-    """Text variant of :func:`atomic_write_bytes`."""
-    atomic_write_bytes(path, text.encode(encoding))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.offices.files import read_regular_file
 from geo.offices.schema import CONTRACT_COLUMNS, MAX_CELL_CHARS, TEXT_COLUMNS
 from geo.offices.table import (
     MAX_FILE_BYTES,
@@ -203,8 +204,13 @@ def test_oversize_file_is_refused_without_reading_past_the_limit(tmp_path: Path)
     with pytest.raises(OfficeTableError) as caught:
         load_offices(path)
     assert caught.value.problems == [Problem(str(path), "is 200.0 MB; the limit is 20 MB")]
-    with pytest.raises(OfficeTableError, match="is more than 20 MB; the limit is 20 MB"):
-        load_offices("/dev/zero")
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="needs Linux's /proc")
+def test_file_larger_than_it_says_is_cut_at_the_limit():
+    # /proc files are regular files of size 0 with content: the size check alone would let them through.
+    with pytest.raises(OfficeTableError, match=r"is more than \S+ MB; the limit is \S+ MB"):
+        read_regular_file("/proc/self/maps", 10)
 
 
 def test_cell_beyond_the_csv_field_limit():

@@ -495,6 +495,52 @@ CASES: tuple[Case, ...] = (
         multiline_cell_then_bad_region,
         [problem(4, "region", "'South America' is not a region")],
     ),
+    # Issue #17: column names are checked like cells (a KML export of such a header was not XML).
+    Case(
+        "header_control_character.csv",
+        "a 22nd column named 'notes' with a BEL (U+0007) in its name",
+        lambda: added_column("notes\x07", lambda header, r: "note"),
+        [problem(1, None, "the name of the header's column 22 contains the control character U+0007")],
+    ),
+    Case(
+        "header_bidi_override.csv",
+        "a 22nd column whose name starts with a right-to-left override (U+202E)",
+        lambda: added_column("\u202esetoN", lambda header, r: "note"),
+        [problem(1, None, "the name of the header's column 22 contains the control character U+202E")],
+    ),
+    Case(
+        "header_too_long.csv",
+        "a 22nd column whose name is 6,000 characters long",
+        lambda: added_column("n" * 6000, lambda header, r: "note"),
+        [problem(1, None, "the name of the header's column 22 has 6,000 characters; the limit is 64")],
+    ),
+    # Issue #17: a link must go where its text says.
+    Case(
+        "source_url_userinfo.csv",
+        "a source_url with user information: the link reads www.interpol.int but goes to evil.example",
+        lambda: with_cells({(2, "source_url"): "https://www.interpol.int@evil.example/en"}),
+        [problem(2, "source_url", "hides its real host: a link to it goes to 'evil.example'")],
+    ),
+    Case(
+        "source_url_lookalike.csv",
+        "a source_url whose host has a Cyrillic і (U+0456) in place of the Latin i",
+        lambda: with_cells({(3, "source_url"): "https://www.\u0456nterpol.int/en"}),
+        [problem(3, "source_url", "has a non-ASCII host 'www.іnterpol.int' (its ASCII form is 'www.xn--")],
+    ),
+    # Issue #17: what Excel writes where a formula failed is not a name, a city, a number or a year.
+    Case(
+        "spreadsheet_errors.csv",
+        "#DIV/0! as a name, #N/A as a city, #REF! as a latitude, #VALUE! as the year opened",
+        lambda: with_cells(
+            {(2, "name"): "#DIV/0!", (3, "city"): "#N/A", (4, "latitude"): "#REF!", (5, "opened"): "#VALUE!"}
+        ),
+        [
+            problem(2, "name", "'#DIV/0!' is a spreadsheet error value"),
+            problem(3, "city", "'#N/A' is a spreadsheet error value"),
+            problem(4, "latitude", "'#REF!' is a spreadsheet error value"),
+            problem(5, "opened", "'#VALUE!' is a spreadsheet error value"),
+        ],
+    ),
 )
 
 
