@@ -124,7 +124,7 @@ def fmt(value: float, unit: str, with_unit: bool = True) -> str:
         text = f"{value / 1e6:.2f}" if value >= 1e5 else f"{value / 1e3:.1f}"
         unit = "MB" if value >= 1e5 else "kB"
     elif unit == "MB":
-        text = f"{value:,.0f}"
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
     else:
         text = f"{value:g}"
     return f"{text} {unit}" if with_unit else text
@@ -183,16 +183,18 @@ def machine() -> dict[str, Any]:
 # --- the report -------------------------------------------------------------------------------
 
 
-def markdown(figures: list[Figure], info: dict[str, Any], settings: dict[str, Any]) -> str:
+def markdown(figures: list[Figure], info: dict[str, Any], settings: dict[str, Any],
+             title: str = "Benchmark: speed and scale (issue #6)") -> str:
     lines = [
-        "# Benchmark: speed and scale (issue #6)",
+        f"# {title}",
         "",
         f"`python -m bench {settings.get('argv', '')}`".replace(" `", "`"),
         "",
-        f"{settings['runs']} measured runs per figure (after a warm-up) unless a note says otherwise "
-        f"(time budget {settings.get('budget_min', '?')} min); "
-        "cells are **median (min–max)**; ratio = median app / median reference, and in parentheses the "
-        "range of the per-run ratios where app and reference were measured back to back.",
+        settings.get("intro") or (
+            f"{settings['runs']} measured runs per figure (after a warm-up) unless a note says otherwise "
+            f"(time budget {settings.get('budget_min', '?')} min); "
+            "cells are **median (min–max)**; ratio = median app / median reference, and in parentheses the "
+            "range of the per-run ratios where app and reference were measured back to back."),
         "",
         "| Figure | App | Reference | Ratio | Goal | Met? |",
         "|---|---|---|---|---|---|",
@@ -224,12 +226,13 @@ def markdown(figures: list[Figure], info: dict[str, Any], settings: dict[str, An
     return "\n".join(lines)
 
 
-def write(out_dir: Path, figures: list[Figure], info: dict[str, Any], settings: dict[str, Any]) -> str:
+def write(out_dir: Path, figures: list[Figure], info: dict[str, Any], settings: dict[str, Any],
+          stem: str = "latest", title: str | None = None) -> str:
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = markdown(figures, info, settings)
+    text = markdown(figures, info, settings, **({"title": title} if title else {}))
     payload = {"settings": settings, "machine": info, "figures": [f.as_json() for f in figures]}
-    for name, content in (("latest.md", text),
-                          ("latest.json", json.dumps(payload, indent=2, default=str) + "\n")):
+    for name, content in ((f"{stem}.md", text),
+                          (f"{stem}.json", json.dumps(payload, indent=2, default=str) + "\n")):
         tmp = out_dir / f"{name}.tmp"
         tmp.write_text(content, encoding="utf-8")
         tmp.replace(out_dir / name)

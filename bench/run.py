@@ -10,7 +10,11 @@ Markdown table (also written to bench/results/latest.md and latest.json):
    build + serialisation and bytes (against one folium.Marker per office), websocket bytes, time
    to map and filter round trip (against the app's 14-office figures), and whether the tab stays
    responsive while loading (against the same probe on 14 offices);
-4. memory: the app server's resident memory after 10 browser sessions at 10,000 offices.
+4. memory per additional session at 10,000 offices: (RSS with 11 sessions − RSS with 1) / 10;
+5. the server's CPU per page view and per filter change, the app against the reference (issue #15);
+6. with ``--concurrent``: 20 sessions at once (errors, p50/p95, server CPU per view, CPU shares).
+
+Rows 4–6 alone: ``python -m bench --only server-cpu|memory|concurrent|server-load`` (bench/serverload.py).
 
 A measurement that fails prints "failed: why" in its cell; every server started is stopped and
 every temporary folder removed, also on Ctrl-C. A time budget (``--budget-min``) trims the runs
@@ -35,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import browser as br
-from bench import report, servers, synthetic
+from bench import report, serverload, servers, synthetic
 from bench.report import Figure, failed
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -75,6 +79,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tour", action="store_true",
                         help="also run the presenter-tour benchmark (bench/tour.py, issue #10) after the others, "
                              "writing tour.md and tour.json; `--only tour [options]` runs it alone")
+    parser.add_argument("--concurrent", action="store_true",
+                        help="also run 20 concurrent sessions (bench/concurrent.py, a few minutes); "
+                             "`--only concurrent` runs it alone")
     parser.add_argument("--seed", type=int, default=synthetic.SEED)
     args = parser.parse_args(argv)
     args.runs = max(1, args.runs if args.runs is not None else (3 if args.quick else 5))
@@ -365,8 +372,7 @@ class Run:
             **({"goal": "drawn, no crash, < 1,000 ms", "check": lambda a, r, q: a < 1000} if big else {})))
         memory = None
         if n == 10_000:
-            memory = self.add(Figure(
-                "4. Server memory (RSS) with 10 sessions open, 10,000 offices", "MB", "right after start"))
+            memory = self.add(serverload.memory_figure("not measured", n))
         mine = [f for f in (ttm, flt, ws, usable, memory) if f is not None]
         # The references of the scale rows: the app's 14-office figures and the server-side bytes.
         for figure, source in ((ttm, self.app14.get("map")), (flt, self.app14.get("filter"))):
@@ -463,48 +469,18 @@ class Run:
 
     def _memory(self, browser: br.Browser, server: servers.Server, target: br.Target, total: int,
                 timeout_ms: float, figure: Figure) -> None:
-        log("memory: RSS right after start, after one session, with 10 sessions open")
-        sessions: list[br.Session] = []
+        """Row 4 (bench/serverload.py): RSS after start, with 1 session, with 11 sessions open."""
+        log("memory: RSS right after start, with 1 session, with 11 sessions open")
         try:
-            time.sleep(2)
-            start_rss = server.rss_bytes() / 1e6
-            figure.reference = [start_rss]
-            first = browser.session()
-            sessions.append(first)
-            br.time_to_map(first, target, total, timeout_ms)
-            time.sleep(1)
-            after_first = server.rss_bytes() / 1e6
-            # The other nine open at once, then each waits for its map.
-            more = [browser.session() for _ in range(9)]
-            sessions.extend(more)
-            for session in more:
-                session.page.goto(target.url, wait_until="commit", timeout=timeout_ms)
-            for session in more:
-                br.time_to_map(session, target, total, timeout_ms * 3)
-            time.sleep(2)
-            after = server.rss_bytes() / 1e6
-            for session in sessions:
-                session.close()
-            sessions = []
-            time.sleep(3)
-            closed = server.rss_bytes() / 1e6
-            per_session = (after - after_first) / 9
-            figure.app = [after]
-            figure.extra = {"start_mb": start_rss, "after_first_session_mb": after_first,
-                            "with_10_sessions_mb": after, "after_closing_mb": closed,
-                            "per_extra_session_mb": per_session}
-            figure.note = (f"{start_rss:,.0f} MB at start, {after_first:,.0f} MB after the first session "
-                           f"(table loaded and cached), {after:,.0f} MB with 10 sessions open "
-                           f"(≈ {per_session:,.1f} MB per extra session), {closed:,.0f} MB 3 s after "
-                           "closing them.")
+            result: dict[str, Any] | str = serverload.memory_per_session(
+                browser, server, target, total, 10, timeout_ms * 3)
         except Exception as err:
-            figure.app = failed(err)
-        finally:
-            for session in sessions:
-                session.close()
+            result = failed(err)
+        measured = serverload.memory_figure(result, total)
+        figure.app, figure.extra, figure.note = measured.app, measured.extra, measured.note
 
 
-def _install_signal_handlers() -> None:
+def install_signal_handlers() -> None:
     def stop(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
@@ -529,8 +505,15 @@ def main(argv: list[str] | None = None) -> int:
         from bench import tour  # the presenter-tour benchmark alone, with its own options
 
         return tour.main(given[2:] if given[0] == "--only" else given[1:])
+    only = given[1] if given[:1] == ["--only"] and len(given) > 1 else (
+        given[0].split("=", 1)[1] if given[:1] and given[0].startswith("--only=") else None)
+    if only is not None:  # issue #15's server figures: server-cpu, memory, concurrent or server-load
+        from bench import serverload
+
+        rest = given[2:] if given[0] == "--only" else given[1:]
+        return serverload.main([only, *rest])
     args = parse_args(argv)
-    _install_signal_handlers()
+    install_signal_handlers()
     started = time.monotonic()
     info = report.machine()
     settings: dict[str, Any] = {
@@ -570,6 +553,10 @@ def main(argv: list[str] | None = None) -> int:
             chromium = failed(err)
         guarded("14 offices", lambda: run.small(chromium))
         guarded("scale", lambda: run.scale_browser(chromium))
+        # Issue #15: server CPU per view and per change (and with --concurrent, 20 sessions at once).
+        load_args = serverload.parse_args(["server-cpu,concurrent" if args.concurrent else "server-cpu"])
+        load_args.views = load_args.changes = max(4, args.runs * 2)
+        guarded("server load", lambda: run.figures.extend(serverload.measure(load_args, root, tmp, chromium)))
         figures = sorted(run.figures, key=_order)
         settings["duration_s"] = time.monotonic() - started
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -587,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _order(figure: Figure) -> tuple[int, int, int]:
-    """Rows 1 and 2, then each size (server side, bytes, browser), then memory."""
+    """Rows 1 and 2, then each size (server side, bytes, browser), then memory, server CPU, load."""
     name = figure.name
     section = int(name.split(".", 1)[0])
     size = next((n for n in (100_000, 10_000, 1_000) if f"{n:,} offices" in name), 0)

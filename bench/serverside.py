@@ -66,7 +66,7 @@ def st_folium_args(base, layer) -> dict[str, Any]:
 
 def app_once(offices) -> tuple[float, int, dict[str, int], str]:
     """One build and serialisation as the map page does it: (ms, bytes, bytes per argument, JSON)."""
-    from geo import assets
+    from geo.maps import assets
     from geo.maps.build import MapOptions, build_base_map, build_office_layer
 
     gc.collect()

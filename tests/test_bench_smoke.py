@@ -1,14 +1,18 @@
-"""Smoke test of the benchmark's parts that need no browser (bench/; timing goals are checked by
-``python -m bench``, never here)."""
+"""Smoke test of the benchmark (bench/; timing goals are checked by ``python -m bench``, never here):
+its parts that need no browser, and the server-load parts of issue #15 end to end with a tiny N."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import time
 
 import pytest
 
-from bench import synthetic
+from bench import concurrent, serverload, synthetic
+from bench.servers import Server
 from bench.serverside import app_once
 from geo.offices.schema import REGIONS, OfficeType
 from geo.offices.table import parse_offices
@@ -45,3 +49,64 @@ def test_server_side_build_of_10000_offices_is_a_valid_component_payload():
     ids = set(re.findall(r'"((?:hq|igci|rb|sro|lo)-[a-z0-9-]+-[0-9]{6})"', layer))
     assert ids == set(offices["id"])
     assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
+
+
+def test_percentile_is_nearest_rank():
+    values = [float(v) for v in range(20, 0, -1)]
+    assert concurrent.percentile(values, 95) == 19.0
+    assert concurrent.percentile(values, 50) == 10.0
+    assert concurrent.percentile([7.0], 95) == 7.0
+
+
+def _child(code: str, tmp_path) -> Server:
+    process = subprocess.Popen([sys.executable, "-c", code])
+    return Server("child", "http://127.0.0.1:0", process, tmp_path / "child.log")
+
+
+def test_server_cpu_is_measured_and_quiet_is_a_condition(tmp_path):
+    """A 'server' that burns about 0.6 s of CPU, then idles: wait_quiet returns once it idles, its CPU
+    shows in server_cpu_s, and CpuWatch puts it under 'server', not 'browsers'."""
+    burn = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\ntime.sleep(60)"
+    server = _child(burn, tmp_path)
+    try:
+        watch = concurrent.CpuWatch(server)
+        watch.start()
+        start = time.monotonic()
+        assert serverload.wait_quiet(server, timeout_s=30)
+        assert time.monotonic() - start < 29
+        assert serverload.server_cpu_s(server) >= 0.5
+        used = watch.stop()
+        assert used["cpu_s"]["server"] >= 0.4, used
+        assert used["cpu_s"]["browsers"] == 0.0
+        assert 0 < used["share_pct"]["server"] <= 100
+    finally:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_server_load_parts_run_end_to_end_with_a_tiny_n(tmp_path):
+    """server-cpu, memory and concurrent against real servers and Chromium, with N = 1 or 2: every row
+    gets a number (none says "failed"), in serverload.md and serverload.json."""
+    code = serverload.main(["server-load", "--views", "1", "--changes", "2", "--offices", "60",
+                            "--extra-sessions", "1", "--sessions", "2", "--session-views", "1",
+                            "--out", str(tmp_path)])
+    assert code == 0
+    rows = {f["figure"]: f for f in json.loads((tmp_path / "serverload.json").read_text())["figures"]}
+    assert len(rows) == 7, list(rows)
+    for name, row in rows.items():
+        assert isinstance(row["app"], list) and row["app_median"] is not None, (name, row["app"])
+    view = next(r for n, r in rows.items() if n.startswith("5. Server CPU per page view"))
+    change = next(r for n, r in rows.items() if n.startswith("5. Server CPU per filter change"))
+    for row in (view, change):
+        assert row["app_median"] > 0 and row["reference_median"] > 0 and row["ratio"] > 0
+    assert change["extra"]["app"]["n"] == 2 and view["extra"]["reference"]["n"] == 1
+    memory = next(r for n, r in rows.items() if n.startswith("4. Server memory per additional session"))
+    assert memory["extra"]["sessions"] == 2 and memory["extra"]["one_session_mb"] > memory["extra"]["start_mb"] > 0
+    failed_views = next(r for n, r in rows.items() if n.endswith("failed views"))
+    assert failed_views["app"] == [0] and failed_views["reference"] == [0]
+    together = next(r for n, r in rows.items() if n.endswith("p50"))["extra"]["concurrent"]
+    assert together["views_done"] == 2 and together["server_cpu_ms"] > 0
+    assert together["machine"]["cpu_s"]["browsers"] > 0
+    assert "load average" in (tmp_path / "serverload.md").read_text(encoding="utf-8").lower()
