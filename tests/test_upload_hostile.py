@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 
 from geo.offices import upload_excel
+from geo.offices.sandbox import SandboxLimit
 from geo.offices.table import OfficeTableError
 from geo.offices.upload import MAX_UPLOAD_BYTES, UPLOAD_LIMIT_MB, UPLOAD_TYPES, read_upload
 from tests import hostile
@@ -181,3 +182,35 @@ def test_uploads_beyond_the_parallel_limit_wait_then_are_refused_as_busy(monkeyp
         for _ in held:
             upload._READ_SLOTS.release()
     assert len(read_upload("offices.csv", good).offices) == 14
+
+
+def test_a_child_over_its_cpu_time_is_a_clear_refusal(monkeypatch: pytest.MonkeyPatch):
+    from geo.offices import upload
+
+    monkeypatch.setattr(upload, "UPLOAD_LIMITS", dataclasses.replace(upload.UPLOAD_LIMITS, cpu_seconds=1))
+    # 166,000 offices: about 3 s of CPU to read, a fine table under the real limits.
+    with pytest.raises(OfficeTableError) as caught:
+        read_upload("many.csv", hostile.tiny_offices_csv())
+    (problem,) = caught.value.problems
+    assert problem.source == "many.csv"
+    assert "needs more than 1 s of processor time to read, the limit for an upload" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("memory", "needs more than 1 GiB of memory to read, the limit for an upload"),
+        ("wall", "was not read within 60 s (the file is too complex, or the server is busy)"),
+        ("output", "makes a table of more than 268.4 MB, the limit for an upload"),
+        ("crash", "cannot be read: the reader stopped before it finished (exit code -11)"),
+    ],
+)
+def test_every_limit_becomes_a_refusal_naming_it(monkeypatch: pytest.MonkeyPatch, kind: str, message: str):
+    # The sandbox's own tests (tests/test_upload_sandbox.py) stop real children at each limit.
+    from geo.offices import upload
+
+    def stopped(*_args, **_kwargs):
+        raise SandboxLimit(kind, upload.UPLOAD_LIMITS, "exit code -11" if kind == "crash" else "")
+
+    monkeypatch.setattr(upload, "run_limited", stopped)
+    assert f"offices.csv: {message}" in refusal("offices.csv", (ROOT / "data" / "offices.csv").read_bytes())
