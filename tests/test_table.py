@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.offices import table as table_module
 from geo.offices.files import read_regular_file
 from geo.offices.schema import CONTRACT_COLUMNS, MAX_CELL_CHARS, TEXT_COLUMNS
 from geo.offices.table import (
@@ -378,3 +379,27 @@ def test_semicolons_with_old_mac_line_ends():
     header, rows = make_corpus.good_table()
     frame = parse_offices(make_corpus.to_csv(header, rows, delimiter=";", newline="\r").encode())
     assert len(frame) == 14 and frame.attrs["notes"] == ["read semicolons as the column delimiter"]
+
+
+def test_the_cycle_collector_is_paused_only_while_a_table_is_read(monkeypatch: pytest.MonkeyPatch):
+    import gc
+
+    assert gc.isenabled()
+    seen = []
+    real = table_module._parse
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(table_module, "_parse", spy)
+    assert len(parse_offices(GOOD.read_bytes())) == 14
+    with pytest.raises(OfficeTableError):
+        parse_offices(b"id\n")
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        parse_offices(GOOD.read_bytes())
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
