@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from dashboard.state import md_literal
+from dashboard.state import md_literal, shorten
 from geo.offices.filtering import filter_offices
 from geo.offices.localise import localise
 from geo.offices.table import OfficeTableError, Problem, load_offices
@@ -18,6 +18,7 @@ from i18n import _, language, ngettext
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TABLE = ROOT / "data" / "offices.csv"
 UPLOAD_KEY = "custom_table"
+UPLOAD_NAME_KEY = "_upload_name"  # the uploaded file's name, as the user's browser gave it
 
 
 def table_path() -> Path:
@@ -106,18 +107,40 @@ def count_line(n: int) -> str:
     return ngettext("{n} office shown", "{n} offices shown", n).format(n=n)
 
 
-def source_line() -> str:
-    """Where the offices shown come from, for files and pages: the organisation and the date the
-    shared table was last checked, or the user's own table (never a file name)."""
-    if st.session_state.get(UPLOAD_KEY) is not None:
-        return _("Source: your own table (uploaded in this session)")
+def upload_name() -> str | None:
+    """The name of the file the session's table was uploaded from (shortened, control characters
+    made visible), or None when the session shows the shared table."""
+    if st.session_state.get(UPLOAD_KEY) is None:
+        return None
+    return shorten(str(st.session_state.get(UPLOAD_NAME_KEY) or "?"))
+
+
+def _checked_date() -> str:
+    """The date the shared table was last checked, in the current language."""
+    from datetime import date
+
     from geo.offices.organisation import load_organisation
 
     checked = load_organisation(language()).offices_checked
     try:
-        from datetime import date
-
-        when = i18n.format_date(date.fromisoformat(checked))
+        return i18n.format_date(date.fromisoformat(checked))
     except ValueError:
-        when = checked
-    return _("Source: INTERPOL (interpol.int), office data checked on {date}").format(date=when)
+        return checked
+
+
+def source_line() -> str:
+    """Where the offices shown come from, for files and pages (plain text; each export escapes it):
+    the organisation and the date the shared table was last checked, or the uploaded file by its
+    name, never credited to INTERPOL."""
+    name = upload_name()
+    if name is not None:
+        return _("Source: uploaded table “{name}”, not checked by INTERPOL").format(name=name)
+    return _("Source: INTERPOL (interpol.int), office data checked on {date}").format(date=_checked_date())
+
+
+def table_note() -> str:
+    """Which table the page shows, as Markdown (the file name as a literal code span)."""
+    name = upload_name()
+    if name is not None:
+        return _("Table shown: your upload {name}, not checked by INTERPOL.").format(name=md_literal(name))
+    return _("Table shown: the shared office table, checked on {date}.").format(date=_checked_date())

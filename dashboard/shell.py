@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 import i18n
+from dashboard.sidebar import too_large_message
 from dashboard.state import TYPE_KEYS, init_state, type_widget_key
 from geo.maps import assets
 from i18n import N_
@@ -88,6 +89,9 @@ BUILTIN_PATTERNS = (
     (r"^Remove (.+)$", N_("Remove {value}")),  # a chosen region's remove button
 )
 
+# Streamlit's uploader refusing a file over its limit ("File must be 5.0MB or smaller.").
+TOO_LARGE_PATTERN = r"^File must be [0-9.]+ ?[KMG]?B or smaller\.$"
+
 # Runs in the page itself (st.html with JavaScript): <html lang> and dir follow the language, and
 # Streamlit's English strings are replaced as React draws them (a MutationObserver; a rerun with
 # another language replaces the observer). Nothing inside Markdown, HTML blocks or tables changes.
@@ -134,13 +138,18 @@ PAGE_SCRIPT = r"""
     pending = false;
     if (html.lang !== cfg.lang) html.lang = cfg.lang;
     if (html.dir !== cfg.dir) html.dir = cfg.dir;
-    if (!cfg.translate && !window.__gsTranslated) return;  // English, and nothing to put back
+    // English with nothing to put back: only the app's own messages in cfg.scope (the uploader's).
+    const whole = cfg.translate || window.__gsTranslated;
+    const roots = whole ? [doc.body] : Array.from(doc.querySelectorAll(cfg.scope));
+    for (const root of roots) fixIn(root);
+  }
+  function fixIn(root) {
     for (const attr of ATTRS) {
-      doc.querySelectorAll("[" + attr + "]").forEach((el) => {
+      root.querySelectorAll("[" + attr + "]").forEach((el) => {
         place(el, attr, el.getAttribute(attr), (out) => el.setAttribute(attr, out));
       });
     }
-    const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+    const walker = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
       acceptNode(node) {
         if (node.nodeType === 1) return node.matches(SKIP) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
         return NodeFilter.FILTER_ACCEPT;
@@ -173,10 +182,14 @@ def page_script_config(lang: str | None = None) -> dict:
         translations = i18n.translations(lang)
         strings = {s: translations.gettext(s) for s in BUILTIN_STRINGS if translations.gettext(s) != s}
         patterns = [[re_, translations.gettext(out)] for re_, out in BUILTIN_PATTERNS]
+    # Streamlit's own refusal of a file over the uploader's limit becomes the app's (in every
+    # language, English too): the limit as the app states it, in the page's language.
+    patterns.append([TOO_LARGE_PATTERN, too_large_message(lang)])
     return {
         "lang": lang,
         "dir": "rtl" if i18n.is_rtl(lang) else "ltr",
         "translate": bool(strings),
+        "scope": '[data-testid="stFileUploader"]',
         "strings": strings,
         "patterns": patterns,
     }

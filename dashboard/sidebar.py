@@ -14,9 +14,9 @@ from geo.maps.styles import type_glyph
 from geo.offices.filtering import filter_offices
 from geo.offices.schema import REGIONS
 from geo.offices.table import OfficeTableError
+from geo.offices.upload import UPLOAD_TYPES
 from i18n import N_, _
 
-UPLOAD_LIMIT_MB = 5
 log = logging.getLogger("dashboard")
 
 
@@ -125,9 +125,64 @@ def filter_controls(offices) -> Filters:
     return current_filters()
 
 
+# What the session keeps of its upload, until the user removes it (on any page).
+UPLOAD_STATE_KEYS = (data.UPLOAD_KEY, data.UPLOAD_NAME_KEY, "_upload_notes", "_upload_unplaced", "_upload_problems",
+                     "_upload_refusal")
+UPLOAD_EVENT_KEY = "_upload_event"
+
+
+def upload_limit_mb() -> int:
+    """The upload limit in megabytes of 1,000,000 bytes, as Streamlit's uploader counts in the
+    browser (geo.offices.upload, the one home of the limit): the uploader, the caption and the
+    refusal agree to the byte."""
+    from geo.offices.upload import UPLOAD_LIMIT_MB
+
+    return UPLOAD_LIMIT_MB
+
+
+TOO_LARGE = N_("This file is larger than {mb} MB, the most a table may be.")
+
+
+def too_large_message(lang: str | None = None) -> str:
+    """The app's own refusal of a file over the limit, in ``lang`` (default: the run's). Streamlit's
+    English refusal in the browser is replaced by it (dashboard.shell.page_script_config)."""
+    lang = lang or i18n.language()
+    return i18n.translations(lang).gettext(TOO_LARGE).format(mb=i18n.number(upload_limit_mb(), lang))
+
+
+def _forget_upload() -> None:
+    for key in UPLOAD_STATE_KEYS:
+        st.session_state.pop(key, None)
+    st.session_state.pop("_upload_localised", None)
+
+
+def use_shared_table() -> None:
+    """The "Use the shared table again" button: the upload is dropped (the only way besides the
+    uploader's own remove button on the page where the file was uploaded)."""
+    _forget_upload()
+
+
+def _upload_changed() -> None:
+    """The uploader's value changed by the user's hand (a file chosen, or removed with its cross).
+    A page's uploader that is merely empty (the user came from another page) changes nothing."""
+    st.session_state[UPLOAD_EVENT_KEY] = True
+
+
+def _refuse(upload, size: int, problems: list, refusal: str = "") -> None:
+    # What was refused, not what it held: the kind of file, its size and how many problems.
+    kind = next((k for k in ("csv", "xlsx") if upload.name.lower().endswith("." + k)), "other")
+    log.warning("upload rejected: %s file of %d bytes, %d problems", kind, size, len(problems))
+    _forget_upload()
+    st.session_state["_upload_problems"] = problems
+    st.session_state["_upload_refusal"] = refusal
+
+
 def _read_upload(upload) -> None:
     from geo.offices.upload import MAX_UPLOAD_BYTES, read_upload
 
+    if upload.size > MAX_UPLOAD_BYTES:
+        _refuse(upload, upload.size, [], refusal=too_large_message())
+        return
     raw = upload.getvalue()
     progress = st.sidebar.progress(0.0, text=_("Placing offices without coordinates…"))
 
@@ -137,47 +192,56 @@ def _read_upload(upload) -> None:
     try:
         result = read_upload(upload.name, raw, max_bytes=MAX_UPLOAD_BYTES, progress=report)
     except OfficeTableError as err:
-        # What was refused, not what it held: the kind of file, its size and how many problems.
-        kind = next((k for k in ("csv", "xlsx") if upload.name.lower().endswith("." + k)), "other")
-        log.warning("upload rejected: %s file of %d bytes, %d problems", kind, len(raw), len(err.problems))
         progress.empty()
-        st.session_state[data.UPLOAD_KEY] = None
-        st.session_state["_upload_problems"] = err.problems
+        _refuse(upload, len(raw), err.problems)
         return
     progress.empty()
+    _forget_upload()
     st.session_state[data.UPLOAD_KEY] = result.offices
+    st.session_state[data.UPLOAD_NAME_KEY] = upload.name
     st.session_state["_upload_notes"] = list(result.notes)
     st.session_state["_upload_unplaced"] = result.unplaced
     st.session_state["_upload_problems"] = []
 
 
 def upload_control() -> None:
-    """Upload a table for this session only; data/offices.csv is never written."""
+    """Upload a table for this session only; data/offices.csv is never written.
+
+    The table lasts for the session on every page, until the user removes it: with "Use the shared
+    table again" (on every page) or the uploader's own cross on the page where it was uploaded. Every
+    page says which table it shows.
+    """
+    state = st.session_state
     with st.sidebar.expander(_("Use your own table")):
         st.caption(
             _("CSV (UTF-8) or Excel, at most {mb} MB, with the columns of data/offices.csv. "
-              "It is used for your session only.").format(mb=UPLOAD_LIMIT_MB)
+              "It is used for your session only.").format(mb=i18n.number(upload_limit_mb()))
         )
         upload = st.file_uploader(
-            _("Office table"), type=["csv", "xlsx"], key="upload", label_visibility="collapsed"
+            _("Office table"), type=list(UPLOAD_TYPES), key="upload", label_visibility="collapsed",
+            on_change=_upload_changed, max_upload_size=upload_limit_mb(),
         )
-        signature = (upload.name, upload.size) if upload is not None else None
-        if signature != st.session_state.get("_upload_signature"):
-            st.session_state["_upload_signature"] = signature
+        if state.pop(UPLOAD_EVENT_KEY, False):
             if upload is None:
-                for key in (data.UPLOAD_KEY, "_upload_notes", "_upload_unplaced", "_upload_problems"):
-                    st.session_state.pop(key, None)
+                _forget_upload()  # removed with the uploader's cross
             else:
                 _read_upload(upload)
-        problems = st.session_state.get("_upload_problems")
+        if state.get("_upload_refusal"):
+            st.error(state["_upload_refusal"], icon="🚫")
+        problems = state.get("_upload_problems")
         if problems:
             data.show_problems(_("Your table cannot be used; the shared table is shown."), problems)
-        for note in st.session_state.get("_upload_notes", []):
+        for note in state.get("_upload_notes", []):
             st.info(_("Assumed: {note}").format(note=md_literal(note)))
-        unplaced = st.session_state.get("_upload_unplaced")
+        unplaced = state.get("_upload_unplaced")
         if unplaced is not None and len(unplaced):
             st.warning(_("{n} offices could not be placed on the map:").format(n=len(unplaced)))
             st.dataframe(unplaced, hide_index=True)
+    with st.sidebar.container(key="table_shown"):
+        st.caption(data.table_note())
+        if data.upload_name() is not None:
+            st.button(_("Use the shared table again"), key="use_shared_table", on_click=use_shared_table,
+                      icon=":material/undo:")
 
 
 PAGES = (

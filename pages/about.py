@@ -73,9 +73,13 @@ st.markdown(f"#### {_('The office data')}")
 counts = data.base_offices()["office_type"].value_counts()
 for office_type in OfficeType:
     st.markdown(f"- {type_label(office_type.value)}: **{i18n.number(int(counts.get(office_type.value, 0)))}**")
-st.markdown(
-    _("Office data last checked on {date}, from INTERPOL's own pages; each office names its source.").format(
-        date=when(organisation.offices_checked)
+if data.upload_name() is None:
+    st.markdown(
+        _("Office data last checked on {date}, from INTERPOL's own pages; each office names its source.").format(
+            date=when(organisation.offices_checked)
+        )
     )
-)
+else:
+    # The counts above are the upload's: say so, and never credit it to INTERPOL.
+    st.markdown(data.table_note())
 finish_page(page)
