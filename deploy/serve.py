@@ -134,7 +134,7 @@ class Topology:
             output = (self.run_dir / f"replica-{index}.log").open("w")
             process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "streamlit", "run", "app.py",
+                    sys.executable, "-m", "streamlit", "run", "launch.py",  # app.py with its headers
                     "--server.port", str(port), "--server.address", "127.0.0.1",
                     "--server.headless", "true", "--browser.gatherUsageStats", "false",
                     "--server.fileWatcherType", "none", *self.app_args,
