@@ -6,7 +6,9 @@ script, event-handler, template and markdown payloads. Every payload carries a m
 (:data:`MARKERS`) so that a page can be searched for data that escaped from where it belongs, and
 payloads that would run code set ``window.__pwned`` or open a dialog.
 
-Used by tests/test_injection.py (no browser) and tests/test_injection_browser.py.
+Used by tests/test_injection.py (no browser) and tests/test_injection_browser.py. The end of the file
+builds hostile uploads of issue #17 (workbooks written part by part: two corner cells, a million tiny
+strings, one huge shared string; tables of many tiny offices), used by tests/test_upload_*.py.
 """
 
 from __future__ import annotations
