@@ -338,6 +338,30 @@ def wait_for_offices(pg, n: int, timeout: float = 30_000) -> None:
     pg.wait_for_function(SETTLED_COUNT_JS, arg=[MAP_FRAME, n], timeout=timeout, polling=100)
 
 
+# True once the element (``sel``; the page's body if null) has kept its box, and the page its
+# number of elements and its scroll position, for ``ms`` milliseconds: a rerun, a canvas grid or a
+# scroll has finished.
+STEADY_JS = """([sel, ms]) => {
+    const el = sel ? document.querySelector(sel) : document.body; if (!el) return false;
+    const r = el.getBoundingClientRect();
+    const key = [sel, r.x, r.y, r.width, r.height, document.getElementsByTagName('*').length, scrollX, scrollY].join();
+    const now = performance.now(), seen = window.__steady;
+    if (!seen || seen.key !== key) { window.__steady = {key, since: now}; return false; }
+    return now - seen.since >= ms; }"""
+NEXT_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def wait_until_steady(pg, selector: str | None = None, hold_ms: int = 300, timeout: float = 60_000) -> None:
+    """Wait until nothing moves (see STEADY_JS): the condition a fixed pause used to stand for."""
+    pg.evaluate("() => { window.__steady = null; }")
+    pg.wait_for_function(STEADY_JS, arg=[selector, hold_ms], timeout=timeout, polling=50)
+
+
+def next_frames(pg) -> None:
+    """Wait until the page has drawn two more frames (what it was asked to draw is on screen)."""
+    pg.evaluate(NEXT_FRAMES_JS)
+
+
 def screenshot(pg, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -57,11 +57,18 @@ def open_tour(page, url: str):
     return frame
 
 
+# True once the tour has been settled (still, labels placed for this view) for longer than one
+# round of its label watch (200 ms, geo/maps/web/tour.js watchLabels), which would re-place them.
+HELD_SETTLED_JS = """() => { const now = performance.now();
+    if (!window.__tour.settled()) { window.__settledSince = null; return false; }
+    if (window.__settledSince == null) { window.__settledSince = now; return false; }
+    return now - window.__settledSince >= 250; }"""
+
+
 def settle(frame) -> None:
-    """Wait until the map has stopped flying and the labels are placed."""
-    frame.wait_for_function("() => window.__tour.settled()", timeout=TIMEOUT)
-    frame.wait_for_timeout(250)  # one more round of the label watch
-    frame.wait_for_function("() => window.__tour.settled()", timeout=TIMEOUT)
+    """Wait until the map has stopped flying and the labels are placed, and they stay so."""
+    frame.evaluate("() => { window.__settledSince = null; }")
+    frame.wait_for_function(HELD_SETTLED_JS, timeout=TIMEOUT, polling=50)
 
 
 def step_of(frame) -> int:

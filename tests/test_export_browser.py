@@ -11,7 +11,7 @@ from geo.exports import html_map
 from geo.exports import sheet as sheet_export
 from geo.exports import table as table_export
 from geo.maps.build import MapOptions
-from tests.conftest import ARTIFACTS, FILES_ONLY, OFFICES_DRAWN_JS, ROOT, new_watched_page
+from tests.conftest import ARTIFACTS, FILES_ONLY, OFFICES_DRAWN_JS, ROOT, new_watched_page, wait_until_steady
 from tests.test_exports import HOSTILE, SOURCE, hostile_offices
 
 pytestmark = pytest.mark.browser
@@ -71,7 +71,7 @@ def test_exported_map_draws_every_office_with_no_network(offline, offices, tmp_p
     # The map fills the window under the header.
     header, fmap = (page.locator(s).bounding_box() for s in (".export-header", ".folium-map"))
     assert fmap["y"] >= header["y"] + header["height"] - 1 and fmap["height"] > 800
-    page.wait_for_timeout(300)
+    wait_until_steady(page, ".folium-map")
     artifact(page, "export-map")
     offline.watch.assert_clean()
 
@@ -86,8 +86,7 @@ def test_hostile_map_runs_nothing(offline, offices, tmp_path):
     # Open every tooltip: names go through innerHTML there.
     for marker in page.locator(".office-marker").all():
         marker.hover(force=True)
-    page.wait_for_timeout(200)
-    assert page.locator(".leaflet-tooltip").count() >= 1
+    page.locator(".leaflet-tooltip").first.wait_for(timeout=20_000)
     assert page.locator("img[src=x]").count() == 0
     injected = "() => [...document.scripts].filter(s => s.textContent.trim() === 'alert(1)').length"
     assert page.evaluate(injected) == 0
