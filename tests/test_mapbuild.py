@@ -78,6 +78,8 @@ def test_the_map_scripts_are_never_templates():
         text = assets.ASSETS[name].source.read_text(encoding="utf-8")
         assert not re.search(r"\{[{%#]", text), name
         assert name in assets.JS_ORDER  # loaded by every map, and inlined by the HTML export
+    # The frame's style goes into the page through a branca Element, itself a Jinja template.
+    assert not re.search(r"\{[{%#]", assets.web_text("map.css"))
 
 
 def test_hostile_names_are_escaped_everywhere(offices):
