@@ -1,4 +1,4 @@
-/* The presenter view's tour, in the map's own frame (see geo/tour.py for the data it gets).
+/* The presenter view's tour, in the map's own frame (see geo/maps/tour.py for the data it gets).
  *
  * The server sends the whole tour once: every step's office, view, card and label. Steps then
  * change here, with no Streamlit rerun: the card is replaced and the map flies to the office in
