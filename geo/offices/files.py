@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from typing import TypeVar
 
 from geo.offices.problems import OfficeTableError, Problem, limit_megabytes, megabytes
 
@@ -31,7 +33,7 @@ def _not_regular(mode: int) -> str | None:
     """What a file of this mode is when it is not a regular file ("a named pipe (FIFO)"), else None."""
     if stat.S_ISREG(mode):
         return None
-    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+    return next((kind for test, kind in _KINDS if test(mode)), "a special file")
 
 
 def _check_size(source: str, size: int, max_bytes: int) -> None:
@@ -39,7 +41,10 @@ def _check_size(source: str, size: int, max_bytes: int) -> None:
         raise _refuse(source, f"is {megabytes(size)}; the limit is {limit_megabytes(max_bytes)}")
 
 
-def _os_call(source: str, call, *args):
+T = TypeVar("T")
+
+
+def _os_call(source: str, call: Callable[..., T], *args: object) -> T:
     """``call(*args)`` with the errors of a bad path turned into OfficeTableError."""
     try:
         return call(*args)
