@@ -508,8 +508,6 @@ def main(argv: list[str] | None = None) -> int:
     only = given[1] if given[:1] == ["--only"] and len(given) > 1 else (
         given[0].split("=", 1)[1] if given[:1] and given[0].startswith("--only=") else None)
     if only is not None:  # issue #15's server figures: server-cpu, memory, concurrent or server-load
-        from bench import serverload
-
         rest = given[2:] if given[0] == "--only" else given[1:]
         return serverload.main([only, *rest])
     args = parse_args(argv)

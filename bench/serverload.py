@@ -265,7 +265,7 @@ def memory_per_session(browser: br.Browser, server: Server, target: br.Target, t
 
 def memory_figure(result: dict[str, Any] | str, offices: int) -> Figure:
     figure = Figure(f"4. Server memory per additional session, {offices:,} offices", "MB",
-                    "—", goal="≤ 5 MB", check=lambda a, r, q: a <= 5)
+                    "", goal="≤ 5 MB", check=lambda a, r, q: a <= 5)
     if isinstance(result, str):
         figure.app = result
         return figure

@@ -158,7 +158,9 @@ def reference_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[
     """
     folder = Path(tempfile.mkdtemp(prefix="bench-reference-"))
     try:
-        shutil.copy(REFERENCE_SCRIPT, folder / "reference_app.py")
+        # A snapshot's own reference (it imports that snapshot's geo), else this one.
+        own = root / "bench" / "reference_app.py"
+        shutil.copy(own if own.is_file() else REFERENCE_SCRIPT, folder / "reference_app.py")
         (folder / ".streamlit").mkdir()
         (folder / ".streamlit" / "config.toml").write_text(REFERENCE_CONFIG, encoding="utf-8")
         _install_static(root, folder / "static")

@@ -110,3 +110,15 @@ def test_server_load_parts_run_end_to_end_with_a_tiny_n(tmp_path):
     assert together["views_done"] == 2 and together["server_cpu_ms"] > 0
     assert together["machine"]["cpu_s"]["browsers"] > 0
     assert "load average" in (tmp_path / "serverload.md").read_text(encoding="utf-8").lower()
+
+
+def test_only_routes_to_the_server_load_parts_and_names_a_wrong_one(capsys):
+    from bench import run
+
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["--only", "server-cpu,memry"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown part(s) memry" in err and "server-cpu, memory, concurrent" in err
+    assert serverload.parse_args(["server-load"]).parts == ["server-cpu", "memory", "concurrent"]
+    assert serverload.parse_args(["memory,server-cpu"]).parts == ["server-cpu", "memory"]
