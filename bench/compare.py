@@ -23,7 +23,7 @@ from typing import Any
 from bench import browser as br
 from bench import servers, synthetic
 from bench.report import fmt
-from bench.run import _install_signal_handlers, app_target, log, one_visit, serverside, table_counts
+from bench.run import app_target, install_signal_handlers, log, one_visit, serverside, table_counts
 
 
 def cell(values: list[float], unit: str) -> str:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true", help="server-side figures only")
     args = parser.parse_args(argv)
-    _install_signal_handlers()  # SIGTERM/SIGHUP unwind like Ctrl-C: servers stopped, temp removed
+    install_signal_handlers()  # SIGTERM/SIGHUP unwind like Ctrl-C: servers stopped, temp removed
     roots = {"A": args.a.resolve(), "B": args.b.resolve()}
     results: dict[str, dict[str, list[float]]] = {k: {} for k in roots}
     with contextlib.ExitStack() as stack:
