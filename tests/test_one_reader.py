@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import subprocess
 import sys
 
@@ -43,3 +44,15 @@ def test_validate_and_geocode_agree(tmp_path, variant):
     assert geocode.returncode == 0, geocode.stderr
     assert "summary: 14 offices" in geocode.stdout + geocode.stderr
     assert path.read_bytes() == raw  # a dry run writes nothing
+
+
+def test_geocoder_refuses_a_named_pipe_as_the_validator_does(tmp_path):
+    """geo.offices.files.read_regular_file is the one way to open a table: a FIFO is refused at once
+    (open() on it would block until a writer appears)."""
+    fifo = tmp_path / "offices.csv"
+    os.mkfifo(fifo)
+    for command in (["geo.validate"], ["geo.geocoding", "--offline", "--dry-run"]):
+        done = subprocess.run([sys.executable, "-m", command[0], str(fifo), *command[1:]], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0
+        assert "named pipe" in done.stderr + done.stdout, (command, done.stderr)

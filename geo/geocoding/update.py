@@ -43,8 +43,9 @@ from geo.geocoding.sourced import (
     read_sourced,
     sourced_updates,
 )
+from geo.offices.files import read_regular_file
 from geo.offices.schema import GEOCODER_SOURCE_PREFIX
-from geo.offices.table import OfficeTableError, parse_offices
+from geo.offices.table import MAX_FILE_BYTES, OfficeTableError, parse_offices
 
 CHECKPOINT_ROWS = 25  # rows between two saves of the table during a run
 # What coordinate_source says for a point computed by a service (GeocodeResult.source -> name).
@@ -90,14 +91,12 @@ class Tally:
 
 
 def read_table_bytes(path: Path) -> bytes:
+    """The table's bytes, read as geo.offices reads a table: regular files only (a named pipe or a
+    device would block or never end), at most MAX_FILE_BYTES."""
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise RunError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise RunError(f"{path} is a folder, not a CSV file") from None
-    except OSError as err:
-        raise RunError(f"cannot read {path}: {err.strerror or err}") from err
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except OfficeTableError as err:
+        raise RunError(str(err)) from None
 
 
 def check_writable(path: Path) -> None:
