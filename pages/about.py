@@ -1,6 +1,5 @@
 """About: the General Secretariat's facts, each with its source and an "as of" date."""
 
-import html
 import json
 from datetime import date
 
@@ -10,6 +9,7 @@ import i18n
 from dashboard import data
 from dashboard.labels import type_label
 from dashboard.page import finish_page, start_page
+from geo.markup import esc
 from geo.offices.organisation import FACTS_PATH, load_organisation
 from geo.offices.schema import OfficeType
 from geo.offices.table import URL_PATTERN
@@ -26,10 +26,6 @@ NOTE_SOURCES = {
     item["key"]: (item.get("note_source", ""), item.get("note_as_of", ""))
     for item in json.loads(FACTS_PATH.read_text(encoding="utf-8"))["facts"]
 }
-
-
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def when(iso: str) -> str:
