@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import ARTIFACTS, MAP_FRAME
+from tests.conftest import ARTIFACTS, MAP_FRAME, wait_until_steady
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +61,8 @@ def wait_until_idle(page, has_map: bool) -> None:
                            && f.contentDocument.querySelector('.gs-map-title'); }}""",
             timeout=60_000,
         )
-    page.wait_for_timeout(500)
-    page.wait_for_function(IDLE_JS, timeout=60_000)  # a rerun the map's first answer started
+    wait_until_steady(page)  # a rerun the map's first answer started has begun, or none will
+    page.wait_for_function(IDLE_JS, timeout=60_000)  # and has finished
 
 
 def run_axe(target) -> list[dict]:

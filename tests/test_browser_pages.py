@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import MAP_FRAME, screenshot, wait_for_map
+from tests.conftest import MAP_FRAME, next_frames, screenshot, wait_for_map, wait_until_steady
 
 pytestmark = pytest.mark.browser
 
@@ -96,14 +96,16 @@ def test_choosing_a_directory_row_shows_the_office_on_the_map(streamlit_server, 
     page.get_by_text("1 office shown").wait_for(timeout=30_000)
     grid = page.locator('.st-key-directory_full [data-testid="stDataFrame"]')
     grid.wait_for()
-    page.wait_for_timeout(1500)  # the grid draws on a canvas after the element appears
+    # The grid draws on a canvas after the element appears: wait for its rows and for it to stand still.
+    grid.locator("tbody tr").first.wait_for(state="attached", timeout=30_000)
+    wait_until_steady(page, '.st-key-directory_full [data-testid="stDataFrame"] canvas')
     box = grid.bounding_box()
     # The row selector sits at the far left of the first data row (below the header row).
     x, y = box["x"] + 16, box["y"] + 35 + 17
     # The grid is a canvas: click the row marker until the selection reaches the server.
     for _attempt in range(4):
         page.mouse.move(x, y)
-        page.wait_for_timeout(400)
+        next_frames(page)  # the grid has drawn the hovered row's chooser
         page.mouse.click(x, y)
         try:
             page.wait_for_function("() => location.search.includes('office=rb-harare')", timeout=6_000)
