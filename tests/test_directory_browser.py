@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ARTIFACTS, screenshot, wait_for_map
+from tests.conftest import ARTIFACTS, screenshot, wait_for_map, wait_until_steady
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,9 @@ def open_directory(page, url: str) -> None:
     page.goto(url)
     page.wait_for_function(IDLE_JS, timeout=60_000)
     page.locator(f"{FULL} canvas, {COMPACT} canvas").first.wait_for(state="attached", timeout=60_000)
-    page.wait_for_timeout(500)
+    # The grid has its rows (its accessible table) and has stopped moving.
+    page.locator(f"{FULL} tbody tr, {COMPACT} tbody tr").first.wait_for(state="attached", timeout=60_000)
+    wait_until_steady(page, f"{FULL} canvas, {COMPACT} canvas")  # a phone has only the compact one
 
 
 def column_cells(page, table: str, column: int) -> list[str]:
@@ -112,7 +114,7 @@ def test_directory_and_about_look_right_at_three_sizes(streamlit_server, page, l
         for path in ("directory", "about"):
             page.goto(f"{streamlit_server.url}/{path}?lang={lang}")
             page.wait_for_function(IDLE_JS, timeout=60_000)
-            page.wait_for_timeout(700)
+            wait_until_steady(page)
             layout = page.evaluate(LAYOUT_JS)
             if layout["covered"]:
                 problems.append(f"{path} {width}x{height}: the heading is covered {layout}")
@@ -137,6 +139,6 @@ def test_choosing_a_row_brings_the_office_into_view(streamlit_server, page):
     )
     assert page.locator(FULL).bounding_box()["y"] < box["y"]  # the page scrolled (it was below the fold)
     wait_for_map(page)
-    page.wait_for_timeout(500)
+    wait_until_steady(page, ".st-key-directory_detail")
     screenshot(page, "directory-chosen-1280")
     page.watch.assert_clean()
