@@ -10,6 +10,7 @@ import streamlit as st
 
 import i18n
 from dashboard.labels import PRECISION_LABELS, type_label
+from geo.maps.coverage import served_codes
 from geo.maps.styles import type_colour, type_glyph
 from geo.markup import esc
 from geo.offices.schema import CONTRACT_COLUMNS
@@ -70,15 +71,27 @@ def coordinates_text(row: pd.Series) -> str:
     return f"{text} ({_('precision')}: {label})" if label else text
 
 
+def served_country_names(cell: object) -> list[str]:
+    """The names (CLDR, in the page's language) of the countries in a ``serves_countries`` cell."""
+    return [i18n.country_name(code, code) for code in served_codes(cell)]
+
+
+def served_countries_line(cell: object) -> str:
+    """"serves N countries: A, B, …" for a ``serves_countries`` cell; "" when none are listed."""
+    names = served_country_names(cell)
+    if not names:
+        return ""
+    count = ngettext("serves {n} country", "serves {n} countries", len(names)).format(n=i18n.number(len(names)))
+    return f"{count}: {i18n.list_separator().join(names)}"
+
+
 def serves_text(row: pd.Series) -> str:
     """Whom the office serves: the region, then "serves N countries: …" when the table lists them."""
     serves = str(row.get("serves", "") or "")
-    codes = [c for c in str(row.get("serves_countries", "") or "").split(";") if c.strip()]
-    if not codes:
+    served = served_countries_line(row.get("serves_countries"))
+    if not served:
         return serves
-    names = i18n.list_separator().join(i18n.country_name(c.strip(), c.strip()) for c in codes)
-    count = ngettext("serves {n} country", "serves {n} countries", len(codes)).format(n=i18n.number(len(codes)))
-    return f"{serves} — {count}: {names}" if serves else f"{count}: {names}"
+    return f"{serves} — {served}" if serves else served
 
 
 def link_html(url: str) -> str:

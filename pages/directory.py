@@ -22,7 +22,7 @@ from dashboard.labels import region_label, translated_type_labels, type_label
 from dashboard.mapview import map_options, office_map
 from dashboard.pack import pack_downloads
 from dashboard.page import finish_page, start_page
-from dashboard.panel import show_panel
+from dashboard.panel import served_countries_line, served_country_names, show_panel
 from dashboard.sidebar import SEARCH_PAUSE
 from geo.exports import geojson, html_map, kml, sheet
 from geo.exports import table as exports
@@ -109,12 +109,13 @@ COLUMNS = {
     "partner": _("Partner"),
     "opened": _("Opened"),
     "timezone": _("Time zone"),
+    "served": _("Countries served"),
 }
 COMPACT = ("name", "type", "city")
 # Column widths in px: the compact table fits a phone (about 360 px with the row chooser, text
 # wrapped); the full one keeps the first three columns readable on a laptop.
 WIDTHS = {"name": 400, "type": 210, "city": 110, "country": 130, "region": 110, "partner": 110,
-          "opened": 100, "timezone": 240}
+          "opened": 100, "timezone": 240, "served": 320}
 COMPACT_WIDTHS = {"name": 130, "type": 104, "city": 90}
 NOT_KNOWN = _("not known")
 lang = i18n.language()
@@ -130,6 +131,8 @@ table = pd.DataFrame(
         # it as the smallest value), a word sorts after the digits, so unknown years come last.
         "opened": [NOT_KNOWN if pd.isna(v) else str(int(v)) for v in shown["opened"]],
         "timezone": [timezone_name(z, lang) for z in shown["timezone"]],
+        "served": [i18n.list_separator().join(served_country_names(c))
+                   for c in (shown["serves_countries"] if "serves_countries" in shown else [""] * len(shown))],
     }
 ).reset_index(drop=True)
 
@@ -211,7 +214,8 @@ c2.download_button(_("Map data (GeoJSON)"),
                    mime="application/geo+json", key="dl_geojson", on_click="ignore", width="stretch")
 c3.download_button(_("Google Earth (KML)"),
                    partial(kml.to_kml_bytes, export_rows, type_labels, source=sheet_args["source"],
-                           name=sheet_args["title"], list_separator=i18n.list_separator()),
+                           name=sheet_args["title"], list_separator=i18n.list_separator(),
+                           served=served_countries_line),
                    file_name=exports.export_filename("offices", "kml", today),
                    mime="application/vnd.google-earth.kml+xml", key="dl_kml", on_click="ignore",
                    width="stretch")

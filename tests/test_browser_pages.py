@@ -84,6 +84,9 @@ def test_directory_downloads_parse(streamlit_server, page, tmp_path):
     root = ET.parse(item.path()).getroot()
     placemarks = root.findall(".//{http://www.opengis.net/kml/2.2}Placemark")
     assert len(placemarks) == 9
+    harare_kml = next(p for p in placemarks if p.get("id") == "office-rb-harare")
+    # The countries served, named in the page's language (issue #13), in the balloon text.
+    assert "serves 16 countries: Angola, Botswana" in harare_kml.findtext("{http://www.opengis.net/kml/2.2}description")
 
     item = download(page, "Download map (HTML, works offline)")
     html = Path(item.path()).read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -71,10 +71,13 @@ def field_names(columns: list[str]) -> dict[str, str]:
     return names
 
 
-def _kml_description(record: Mapping[str, object], label: str, separator: str = ", ") -> str:
+def _kml_description(record: Mapping[str, object], label: str, separator: str = ", ",
+                     served: Callable[[object], str] | None = None) -> str:
     """Plain text lines; HTML-escaped too, because Google Earth shows a description as HTML."""
     place = separator.join(str(record[k]) for k in ("city", "country") if record.get(k))
     lines = [str(record.get("name") or ""), label, place]
+    if served is not None:
+        lines.append(served(record.get("serves_countries")))
     for key in ("partner", "opened", "description", "source_url"):
         if record.get(key) not in (None, ""):
             lines.append(str(record[key]))
@@ -95,11 +98,11 @@ def _styles(document: ET.Element) -> None:
 
 
 def _placemark(folder: ET.Element, record: Mapping[str, object], label: str, fields: Mapping[str, str],
-               separator: str) -> None:
+               separator: str, served: Callable[[object], str] | None) -> None:
     office_type = record["office_type"]
     placemark = _sub(folder, "Placemark", id=f"office-{record['id']}")
     _sub(placemark, "name", record["name"])
-    _sub(placemark, "description", _kml_description(record, label, separator))
+    _sub(placemark, "description", _kml_description(record, label, separator, served))
     _sub(placemark, "styleUrl", f"#type-{office_type}")
     extended = _sub(placemark, "ExtendedData")
     for column, field in fields.items():
@@ -117,12 +120,14 @@ def to_kml_bytes(
     source: str,
     name: str = DEFAULT_TITLE,
     list_separator: str = ", ",
+    served: Callable[[object], str] | None = None,
 ) -> bytes:
     """KML 2.2: one Style and one Folder per office type, one Placemark per office with coordinates.
 
     ``source`` (where the offices come from, the document's description), ``name`` (the document's
     name) and ``list_separator`` (between city and country, e.g. the Arabic comma) come in the
-    reader's language.
+    reader's language. ``served`` turns a ``serves_countries`` cell into a line of the description
+    naming those countries in the reader's language ("" for none).
     """
     rows = records(offices)
     fields = field_names(list(rows[0]) if rows else [])
@@ -140,6 +145,6 @@ def to_kml_bytes(
         folder = _sub(document, "Folder")
         _sub(folder, "name", label)
         for record in members:
-            _placemark(folder, record, label, fields, list_separator)
+            _placemark(folder, record, label, fields, list_separator, served)
     ET.indent(kml, space=" ")
     return ET.tostring(kml, encoding="utf-8", xml_declaration=True) + b"\n"
