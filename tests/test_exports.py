@@ -20,7 +20,6 @@ from geo.exports import kml as kml_export
 from geo.exports import sheet as sheet_export
 from geo.exports import table as table_export
 from geo.maps.build import MapOptions
-from geo.offices.localise import localise
 from geo.offices.schema import CONTRACT_COLUMNS
 
 KML = "{http://www.opengis.net/kml/2.2}"
@@ -113,8 +112,8 @@ def test_csv_rounds_coordinates_and_leaves_unplaced_rows_empty(offices):
     assert back["longitude"].tolist()[1:] == ["", "0"]
 
 
-def test_csv_keeps_extra_columns_and_drops_the_localised_copies(offices):
-    frame = localise(offices, "fr")
+def test_csv_keeps_extra_columns_and_drops_the_localised_copies(localised_offices):
+    frame = localised_offices("fr")
     frame["room"] = "B12"
     assert "name_en" in frame.columns
     back = read_csv(table_export.to_csv_bytes(frame))
