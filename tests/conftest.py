@@ -70,7 +70,8 @@ def port_open(address: str) -> bool:
 
 @dataclass
 class StreamlitServer:
-    """A real ``streamlit run app.py`` on a free local port."""
+    """A real ``streamlit run launch.py`` (app.py as it is served, with its security headers) on a free
+    local port."""
 
     url: str
     process: subprocess.Popen
@@ -82,7 +83,7 @@ class StreamlitServer:
 
 
 def start_streamlit(
-    tmp_dir: Path, env_extra: dict[str, str] | None = None, script: str = "app.py", cwd: Path = ROOT
+    tmp_dir: Path, env_extra: dict[str, str] | None = None, script: str = "launch.py", cwd: Path = ROOT
 ) -> StreamlitServer:
     from geo.maps.assets import install_static_assets
 

@@ -32,7 +32,7 @@ RECORD_VIOLATIONS_JS = """
 
 @pytest.fixture(scope="module")
 def launched(tmp_path_factory) -> Iterator:
-    server = start_streamlit(tmp_path_factory.mktemp("launched"), script="launch.py")
+    server = start_streamlit(tmp_path_factory.mktemp("launched"))
     yield server
     stop_streamlit(server)
 

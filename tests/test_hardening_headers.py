@@ -70,7 +70,7 @@ def test_the_launcher_is_streamlits_public_app_with_the_middleware():
 
 @pytest.fixture(scope="module")
 def launched(tmp_path_factory):
-    server = start_streamlit(tmp_path_factory.mktemp("launched"), script="launch.py")
+    server = start_streamlit(tmp_path_factory.mktemp("launched"))
     yield server
     stop_streamlit(server)
 
