@@ -18,7 +18,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path as MplPath
 
 from geo.maps import assets
-from geo.maps.styles import TYPE_STYLES
+from geo.maps.styles import english_type_labels
 from geo.offices.schema import OfficeType
 
 FONT_DIR = "/usr/share/fonts/truetype/noto"
@@ -57,7 +57,7 @@ class PictureTexts:
     """The words a picture shows, translated by the caller (English defaults)."""
 
     type_labels: Mapping[str, str] = field(
-        default_factory=lambda: {t.value: TYPE_STYLES[t].label for t in OfficeType}
+        default_factory=english_type_labels
     )
     legend_title: str = "Office types"
     attribution: str = "Outlines: Natural Earth (public domain)"

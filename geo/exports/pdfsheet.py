@@ -25,8 +25,7 @@ from matplotlib.figure import Figure
 from geo.exports.cartography import WORLD_VIEW, PictureTexts, Style, View, font, plain, visual
 from geo.exports.drawing import MapDrawing, placed_offices
 from geo.exports.pictures import RENDER_LOCK, save_figure
-from geo.maps.styles import TYPE_STYLES
-from geo.offices.schema import OfficeType
+from geo.maps.styles import english_type_labels
 
 MM = 1 / 25.4  # inches
 PAGE_SIZES = {"a4": (210 * MM, 297 * MM), "letter": (8.5, 11.0)}  # 595 x 842 pt, 612 x 792 pt
@@ -53,7 +52,7 @@ class SheetTexts:
         "partner": "Partner", "opened": "Opened",
     })
     type_labels: Mapping[str, str] = field(
-        default_factory=lambda: {t.value: TYPE_STYLES[t].label for t in OfficeType}
+        default_factory=english_type_labels
     )
     more: str = "… and {n} more offices (see the table download)"
     picture: PictureTexts = field(default_factory=PictureTexts)

@@ -27,7 +27,7 @@ from pptx.util import Emu, Inches, Pt
 
 from geo.exports.cartography import PictureTexts, plain
 from geo.exports.pictures import region_picture, world_picture
-from geo.maps.styles import TYPE_STYLES
+from geo.maps.styles import TYPE_STYLES, english_type_labels
 from geo.offices.schema import OfficeType
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
@@ -51,7 +51,7 @@ class DeckTexts:
     place: str = "Place"
     sources: str = "Sources"
     type_labels: Mapping[str, str] = field(
-        default_factory=lambda: {t.value: TYPE_STYLES[t].label for t in OfficeType}
+        default_factory=english_type_labels
     )
     picture: PictureTexts = field(default_factory=PictureTexts)
     lang: str = "en"

@@ -35,10 +35,9 @@ from geo.maps.basemap import BASEMAP_ATTRIBUTION, LAYER_NAMES, TILE_LAYERS, Offl
 from geo.maps.frame import MAP_CSS, MapAccessibility, OfficeMap
 from geo.maps.legend import LEGEND_ACTION, UI_TEXT, legend_html
 from geo.maps.markers import ID_SEPARATOR, OfficeMarkers, office_rows
-from geo.maps.styles import TYPE_STYLES, marker_types
+from geo.maps.styles import english_type_labels, marker_types
 from geo.maps.view import fit_bounds, origin_of, unwrap
 from geo.markup import esc, js_json
-from geo.offices.schema import OfficeType
 
 MAX_ZOOM = 18
 CLUSTER_LABEL: dict[str, str] = {"one": "{n} office: {names}", "other": "{n} offices: {names}"}
@@ -50,7 +49,7 @@ class MapOptions:
     """Everything about the map that is not the office table. Labels arrive translated."""
 
     type_labels: Mapping[str, str] = field(
-        default_factory=lambda: {t.value: TYPE_STYLES[t].label for t in OfficeType}
+        default_factory=english_type_labels
     )
     legend_title: str = "Office types"
     layer_names: Mapping[str, str] = field(

@@ -47,6 +47,11 @@ SHAPES: dict[str, str] = {
 }
 
 
+def english_type_labels() -> dict[str, str]:
+    """Office type key -> English label: the default wherever a caller passes no translated labels."""
+    return {t.value: TYPE_STYLES[t].label for t in OfficeType}
+
+
 def style_of(office_type: str) -> TypeStyle | None:
     """The style of an office type key, or None for a key that is not one of the five."""
     try:
