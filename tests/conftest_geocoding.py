@@ -185,6 +185,21 @@ def read_table(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def geocode(capsys, *args: object) -> tuple[int, str, str]:
+    """Run ``python -m geo.geocoding ARGS`` in this process; (exit status, stdout, stderr)."""
+    from geo.geocoding.cli import main
+
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def online(server: FakeNominatim, cache: Path, *, min_delay: str = "0.05") -> list[str]:
+    """The options that point a run at ``server`` with the tests' user agent and cache."""
+    return ["--geocoder-url", server.url, "--user-agent", USER_AGENT, "--cache", str(cache),
+            "--min-delay", min_delay]
+
+
 def run_geocode(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``python -m geo.geocoding ARGS`` in a child process."""
     return subprocess.run(

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from geo.geocoding.cache import query_key
-from geo.geocoding.cli import main
 from geo.geocoding.service import REFUSED_USER_AGENTS
 from geo.offices.schema import CONTRACT_COLUMNS
 from geo.offices.table import parse_offices
@@ -27,7 +26,9 @@ from tests.conftest_geocoding import (
     OFFICES_CSV,
     USER_AGENT,
     Office,
+    geocode,
     offices,
+    online,
     read_table,
     run_geocode,
     serve,
@@ -37,26 +38,6 @@ from tests.conftest_geocoding import (
 from tests.fake_nominatim import DROP, EMPTY, HTTP_500, MALFORMED, TIMEOUT, FakeNominatim, rate_limited
 
 fake_nominatim = conftest_geocoding.fake_nominatim
-
-
-def geocode(capsys, *args: str) -> tuple[int, str, str]:
-    """Run the command in this process; (exit status, stdout, stderr)."""
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def online(server: FakeNominatim, cache: Path, *, min_delay: str = "0.05") -> list[str]:
-    return [
-        "--geocoder-url",
-        server.url,
-        "--user-agent",
-        USER_AGENT,
-        "--cache",
-        str(cache),
-        "--min-delay",
-        min_delay,
-    ]
 
 
 def with_sources(data: bytes, sources: dict[str, str]) -> bytes:

@@ -18,7 +18,6 @@ from geopy.geocoders import options as geopy_options
 
 from geo.geocoding import cache as cache_module
 from geo.geocoding.cache import GeocodeCache, GeocodeCacheBusy
-from geo.geocoding.cli import main
 from geo.geocoding.service import (
     GeocodingRefused,
     GeocodingUnavailable,
@@ -29,7 +28,8 @@ from geo.geocoding.service import (
 )
 from geo.geocoding.transport import same_server
 from tests import conftest_geocoding
-from tests.conftest_geocoding import USER_AGENT, offices, read_table, serve, table_bytes
+from tests.conftest_geocoding import USER_AGENT, geocode, offices, read_table, serve, table_bytes
+from tests.conftest_geocoding import online as online_at
 from tests.fake_nominatim import FakeNominatim, drip, huge, place, redirect
 
 fake_nominatim = conftest_geocoding.fake_nominatim
@@ -38,29 +38,14 @@ tls = conftest_geocoding.tls
 LYON = OfficeAddress("Lyon", "France", "FR")
 
 
+def online(server: FakeNominatim, cache) -> list[str]:
+    return online_at(server, cache, min_delay="0")
+
+
 def client_for(server: FakeNominatim, **options: object) -> NominatimClient:
     settings: dict[str, object] = {"user_agent": USER_AGENT, "url": server.url, "min_delay_seconds": 0.0}
     settings.update(options)
     return NominatimClient(**settings)  # type: ignore[arg-type]
-
-
-def geocode(capsys, *args: object) -> tuple[int, str, str]:
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def online(server: FakeNominatim, cache) -> list[str]:
-    return [
-        "--geocoder-url",
-        server.url,
-        "--user-agent",
-        USER_AGENT,
-        "--cache",
-        str(cache),
-        "--min-delay",
-        "0",
-    ]
 
 
 # --- one origin ----------------------------------------------------------------------------------
