@@ -78,7 +78,9 @@ def test_server_cpu_is_measured_and_quiet_is_a_condition(tmp_path):
         assert serverload.server_cpu_s(server) >= 0.5
         used = watch.stop()
         assert used["cpu_s"]["server"] >= 0.4, used
-        assert used["cpu_s"]["browsers"] == 0.0
+        # The burn is not counted as the browsers' (a browser left open by earlier tests in the same
+        # session may idle along: CI saw 0.01 s).
+        assert used["cpu_s"]["browsers"] < 0.3, used
         assert 0 < used["share_pct"]["server"] <= 100
     finally:
         server.process.kill()
