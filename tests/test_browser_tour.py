@@ -65,6 +65,9 @@ HELD_SETTLED_JS = """() => { const now = performance.now();
     return now - window.__settledSince >= 250; }"""
 
 
+PRESSED_JS = "(v) => document.querySelector('.tour-full').getAttribute('aria-pressed') === v"
+
+
 def settle(frame) -> None:
     """Wait until the map has stopped flying and the labels are placed, and they stay so."""
     frame.evaluate("() => { window.__settledSince = null; }")
@@ -129,7 +132,8 @@ def test_full_screen_in_and_out_with_the_button_and_the_f_key(streamlit_server, 
     frame = open_tour(page, f"{streamlit_server.url}/briefing?step=2")
     frame.locator(".tour-full").click()
     frame.wait_for_function("() => document.fullscreenElement === document.documentElement", timeout=TIMEOUT)
-    assert frame.locator(".tour-full").get_attribute("aria-pressed") == "true"
+    # The button follows on the fullscreenchange event, which comes after fullscreenElement is set.
+    frame.wait_for_function(PRESSED_JS, arg="true", timeout=TIMEOUT)
     frame.wait_for_function(
         "() => document.getElementById('map_div').getBoundingClientRect().height >= screen.height - 2",
         timeout=TIMEOUT,
@@ -138,7 +142,7 @@ def test_full_screen_in_and_out_with_the_button_and_the_f_key(streamlit_server, 
     wait_step(frame, 3)
     page.keyboard.press("f")
     frame.wait_for_function("() => document.fullscreenElement === null", timeout=TIMEOUT)
-    assert frame.locator(".tour-full").get_attribute("aria-pressed") == "false"
+    frame.wait_for_function(PRESSED_JS, arg="false", timeout=TIMEOUT)
     focus_page(page)
     page.keyboard.press("F")
     frame.wait_for_function("() => document.fullscreenElement !== null", timeout=TIMEOUT)
