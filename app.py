@@ -1,4 +1,5 @@
-"""INTERPOL General Secretariat offices: the Streamlit entry point (``streamlit run app.py``).
+"""INTERPOL General Secretariat offices: the Streamlit entry point (served by ``streamlit run
+launch.py``, which adds the security headers; ``streamlit run app.py`` and AppTest run it bare).
 
 Thin on purpose. Streamlit serves this file at ``/`` and each script of ``pages/`` at its own
 path (``/briefing``, ``/directory``, ``/about``); every page does one job and starts with

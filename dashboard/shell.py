@@ -222,8 +222,8 @@ def keep_widget_state() -> None:
 def start_run() -> str:
     """Set up the run: static files, state from the URL, kept widget values, language. Idempotent.
 
-    app.py calls it before the navigation (whose titles are translated) and every page calls it
-    again through dashboard.page.start_page, so a page also runs on its own (AppTest, benchmarks).
+    Every page calls it through dashboard.page.start_page (app.py runs pages/map.py), before the
+    sidebar's translated navigation; a page also runs on its own (AppTest, benchmarks).
     """
     _install_assets()
     init_state()
