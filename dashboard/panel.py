@@ -10,9 +10,9 @@ import streamlit as st
 
 import i18n
 from dashboard.labels import PRECISION_LABELS, type_label
-from geo.maps.coverage import served_codes
 from geo.maps.styles import type_colour, type_glyph
 from geo.markup import esc
+from geo.offices.countries import served_country_names as countries_named
 from geo.offices.schema import CONTRACT_COLUMNS
 from geo.offices.table import URL_PATTERN
 from i18n import _, ngettext
@@ -73,7 +73,7 @@ def coordinates_text(row: pd.Series) -> str:
 
 def served_country_names(cell: object) -> list[str]:
     """The names (CLDR, in the page's language) of the countries in a ``serves_countries`` cell."""
-    return [i18n.country_name(code, code) for code in served_codes(cell)]
+    return countries_named(cell, i18n.language())
 
 
 def served_countries_line(cell: object) -> str:

@@ -205,11 +205,11 @@ sheet_args = {
 }
 # Files are made when a button is clicked (deferred), not on every rerun.
 c1, c2, c3 = st.columns(3)
-c1.download_button(_("Table (CSV)"), partial(exports.to_csv_bytes, export_rows),
+c1.download_button(_("Table (CSV)"), partial(exports.to_csv_bytes, export_rows, lang=i18n.language()),
                    file_name=exports.export_filename("offices", "csv", today), mime="text/csv",
                    key="dl_csv", on_click="ignore", width="stretch")
 c2.download_button(_("Map data (GeoJSON)"),
-                   partial(geojson.to_geojson_bytes, export_rows, source=sheet_args["source"]),
+                   partial(geojson.to_geojson_bytes, export_rows, source=sheet_args["source"], lang=i18n.language()),
                    file_name=exports.export_filename("offices", "geojson", today),
                    mime="application/geo+json", key="dl_geojson", on_click="ignore", width="stretch")
 c3.download_button(_("Google Earth (KML)"),

@@ -34,6 +34,9 @@ HOSTILE = (
     "=cmd|' /C calc'!A0",
     "javascript:alert(1)",
 )
+# The CSV's columns: the contract's, with the countries' names right after their codes (issue #13).
+CSV_COLUMNS = [*CONTRACT_COLUMNS[: CONTRACT_COLUMNS.index("serves_countries") + 1], "serves_country_names",
+               *CONTRACT_COLUMNS[CONTRACT_COLUMNS.index("serves_countries") + 1 :]]
 FORMULAS = ("=cmd|' /C calc'!A0", "  +1+1", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0", "\tx", "\rx")
 
 
@@ -81,7 +84,7 @@ def test_csv_reads_back_with_the_same_offices_and_a_bom(offices):
     data = table_export.to_csv_bytes(offices)
     assert data.startswith(codecs.BOM_UTF8)
     back = read_csv(data)
-    assert list(back.columns) == list(CONTRACT_COLUMNS)
+    assert list(back.columns) == CSV_COLUMNS
     assert list(back["id"]) == list(offices["id"])
     assert list(back["name"]) == list(offices["name"])
     lyon = back.set_index("id").loc["hq-lyon"]
@@ -117,7 +120,7 @@ def test_csv_keeps_extra_columns_and_drops_the_localised_copies(localised_office
     frame["room"] = "B12"
     assert "name_en" in frame.columns
     back = read_csv(table_export.to_csv_bytes(frame))
-    assert list(back.columns) == [*CONTRACT_COLUMNS, "room"]
+    assert list(back.columns) == [*CSV_COLUMNS, "room"]
     assert not any(c.endswith("_en") for c in back.columns)
 
 
@@ -315,7 +318,7 @@ def test_hostile_strings_are_inert_in_the_briefing_sheet(offices):
 
 def test_an_empty_selection_still_exports(offices):
     empty = offices.iloc[0:0]
-    assert read_csv(table_export.to_csv_bytes(empty)).columns.tolist() == list(CONTRACT_COLUMNS)
+    assert read_csv(table_export.to_csv_bytes(empty)).columns.tolist() == CSV_COLUMNS
     assert geojson_export.to_geojson(empty, source=SOURCE) == {"type": "FeatureCollection", "source": SOURCE, "features": []}
     assert ET.fromstring(kml_export.to_kml_bytes(empty, source=SOURCE)).find(f".//{KML}Placemark") is None
     assert html_map.references_loaded(html_map.map_html(empty, source=SOURCE)) == []

@@ -3,6 +3,8 @@ countries of ``serves_countries`` in the reader's language (CLDR via Babel), not
 
 from __future__ import annotations
 
+import html
+
 import pyogrio
 import pytest
 
@@ -49,3 +51,107 @@ def test_kml_descriptions_name_the_served_countries(tmp_path):
             descriptions[record["office_id"]] = record["description"]
     assert "serves 8 countries: Cameroon, CF, Chad" in descriptions["rb-yaounde"]
     assert "serves" not in descriptions["hq-lyon"]
+
+
+# --- the exports name the countries too (CLDR via geo.offices.countries, in the export's language) ---
+
+YAOUNDE_CODES = ["CM", "CF", "TD", "CG", "CD", "GQ", "GA", "ST"]
+NAMES = {  # CLDR's names of Cameroon, Chad and DR Congo
+    "en": ("Cameroon", "Chad", "Congo - Kinshasa"),
+    "fr": ("Cameroun", "Tchad", "Congo-Kinshasa"),
+    "ar": ("الكاميرون", "تشاد", "الكونغو - كينشاسا"),
+}
+
+
+def shown_in(lang: str):
+    """The shared table as the directory exports it in ``lang`` (localised, without the *_en copies)."""
+    from geo.offices.localise import localise
+
+    frame = localise(load_offices(ROOT / "data" / "offices.csv"), lang)
+    return frame[[c for c in frame.columns if not c.endswith("_en")]]
+
+
+def check_yaounde(cell: str, lang: str) -> None:
+    names = cell.split("; ")
+    assert len(names) == len(YAOUNDE_CODES), cell
+    cameroon, chad, congo = NAMES[lang]
+    assert (names[0], names[2], names[4]) == (cameroon, chad, congo), cell  # the codes' order
+
+
+@pytest.mark.parametrize("lang", NAMES)
+def test_csv_names_the_served_countries_beside_the_codes(lang):
+    import io
+
+    import pandas as pd
+
+    from geo.exports.table import to_csv_bytes
+
+    table = pd.read_csv(io.BytesIO(to_csv_bytes(shown_in(lang), lang=lang)), encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    columns = list(table.columns)
+    assert columns[columns.index("serves_countries") + 1] == "serves_country_names"
+    rows = table.set_index("id")
+    assert rows.loc["rb-yaounde", "serves_countries"].split(";") == YAOUNDE_CODES
+    check_yaounde(rows.loc["rb-yaounde", "serves_country_names"], lang)
+    assert len(rows.loc["rb-abidjan", "serves_country_names"].split("; ")) == 16
+    # No sourced list, no names: nothing is guessed.
+    assert (rows["serves_countries"] == "").equals(rows["serves_country_names"] == "")
+    assert rows.loc["hq-lyon", "serves_country_names"] == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_geojson_read_back_by_gdal_names_the_served_countries(lang, tmp_path):
+    from geo.exports.geojson import to_geojson_bytes
+
+    path = tmp_path / "offices.geojson"
+    path.write_bytes(to_geojson_bytes(shown_in(lang), source="test", lang=lang))
+    meta, _fids, _geometries, values = pyogrio.raw.read(path)
+    fields = list(meta["fields"])
+    assert fields.index("serves_country_names") == fields.index("serves_countries") + 1
+    records = {row[fields.index("id")]: dict(zip(fields, row, strict=True)) for row in zip(*values, strict=True)}
+    assert len(records) == 14
+    check_yaounde(records["rb-yaounde"]["serves_country_names"], lang)
+    assert records["hq-lyon"]["serves_country_names"] in ("", None)
+
+
+@pytest.mark.parametrize("lang", NAMES)
+def test_offline_map_lists_the_served_countries_in_its_language(lang):
+    from geo.exports.html_map import map_html, served_panel
+
+    offices = shown_in(lang)
+    page = map_html(offices, source="test", lang=lang)
+    panel = served_panel(offices, lang)
+    assert panel and panel in page
+    assert page.index('class="export-header"') < page.index(panel) < page.index('class="folium-map')
+    assert f'dir="{"rtl" if lang == "ar" else "ltr"}"' in panel
+    summary = {"en": "Countries served", "fr": "Pays desservis", "ar": "البلدان المشمولة"}[lang]
+    assert f"<summary>{summary}</summary>" in panel
+    yaounde = offices.set_index("id").loc["rb-yaounde", "name"]
+    entry = panel.split(f"<dt>{html.escape(yaounde)}</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert all(html.escape(name) in entry for name in NAMES[lang]), entry
+    # Five offices list their countries; the nine others are not in the panel.
+    assert panel.count("<dt>") == 5
+    assert html.escape(offices.set_index("id").loc["hq-lyon", "name"]) not in panel
+
+
+def test_offline_map_panel_escapes_names_and_codes_from_the_table():
+    from geo.exports.html_map import served_panel
+
+    offices = shown_in("en").reset_index(drop=True)
+    offices.loc[0, "name"] = "<img src=x onerror=alert(1)>"
+    offices.loc[0, "serves_countries"] = "CM;<script>alert(1)</script>"
+    panel = served_panel(offices, "en")
+    assert "<img" not in panel and "<script" not in panel
+    assert "&lt;img src=x onerror=alert(1)&gt;" in panel
+    assert "serves 2 countries: Cameroon, &lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in panel  # an unknown code stays a code
+    assert served_panel(offices[offices["serves_countries"] == ""], "en") == ""
+
+
+def test_country_names_helper_keeps_unknown_codes_and_refuses_unknown_languages():
+    from geo.offices.countries import served_country_names, served_names_text
+
+    assert served_country_names(" cm ;TD;;QQ", "fr") == ["Cameroun", "Tchad", "QQ"]
+    assert served_country_names(float("nan"), "en") == []
+    assert served_names_text("CM;TD", "ar") == "الكاميرون; تشاد"
+    with pytest.raises(ValueError, match="unknown language 'xx-nope'"):
+        served_country_names("CM", "xx-nope")

@@ -3,6 +3,9 @@
 Text from the table is never markup: the page embeds data only as escaped JSON (see
 :mod:`geo.maps.build`), and its own title and source line are escaped with :func:`html.escape`.
 :func:`references_loaded` checks that the page fetches nothing at load.
+
+Under the header, a "Countries served" panel (a ``<details>`` element, closed at first) names, per
+office shown that lists them, the countries of ``serves_countries`` in the page's language (CLDR).
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from geo.exports.table import DEFAULT_TITLE, bare
+import i18n
+from geo.exports.table import DEFAULT_TITLE, bare, column, plain
 from geo.maps import assets
 from geo.maps.build import MapOptions, build_office_map
+from geo.offices.countries import served_country_names
+from i18n import N_
+
+SERVED_TITLE = N_("Countries served")
 
 
 class ExportError(RuntimeError):
@@ -32,6 +40,12 @@ body { display: flex; flex-direction: column; }
   font: 13px/1.4 "Noto Sans", "Noto Sans Arabic", "DejaVu Sans", Arial, sans-serif; }
 .export-header h1 { margin: 0; font-size: 15px; font-weight: 700; }
 .folium-map { flex: 1 1 auto; min-height: 0; height: auto !important; }
+.export-served { flex: none; max-height: 40vh; overflow: auto; padding: 4px 12px; background: #f3f4f6;
+  color: #111827; font: 13px/1.4 "Noto Sans", "Noto Sans Arabic", "DejaVu Sans", Arial, sans-serif; }
+.export-served summary { cursor: pointer; font-weight: 700; }
+.export-served dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 4px 0; }
+.export-served dt { font-weight: 600; }
+.export-served dd { margin: 0; }
 </style>"""
 _META_HTTP = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
 # Elements and attributes that make a browser fetch something when the page loads.
@@ -115,6 +129,30 @@ def _insert_after(page: str, marker: str, text: str) -> str:
     return page[:cut] + text + page[cut:]
 
 
+def served_panel(offices: pd.DataFrame, lang: str) -> str:
+    """The "Countries served" panel: per office that lists them, "serves N countries: A, B, …" in
+    ``lang`` (English when it is not one of the four working languages), every name escaped; "" when
+    no office shown lists any."""
+    lang = lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+    frame = bare(offices)
+    translations = i18n.translations(lang)
+    rows = []
+    for name, cell in zip(column(frame, "name").tolist(), column(frame, "serves_countries").tolist(), strict=True):
+        names = served_country_names(cell, lang)
+        if not names:
+            continue
+        count = translations.ngettext("serves {n} country", "serves {n} countries", len(names))
+        line = f"{count.format(n=i18n.number(len(names), lang))}: {i18n.list_separator(lang).join(names)}"
+        rows.append(f"<dt>{html.escape(str(plain(name) or ''))}</dt><dd>{html.escape(line)}</dd>")
+    if not rows:
+        return ""
+    direction = "rtl" if i18n.is_rtl(lang) else "ltr"
+    return (
+        f'\n<details class="export-served" dir="{direction}"><summary>'
+        f"{html.escape(translations.gettext(SERVED_TITLE))}</summary><dl>{''.join(rows)}</dl></details>"
+    )
+
+
 def map_html(
     offices: pd.DataFrame,
     options: MapOptions | None = None,
@@ -151,7 +189,7 @@ def map_html(
         f'\n<header class="export-header" dir="{direction}"><h1>{html.escape(title)}</h1>'
         f'<time datetime="{when}">{when}</time><span>{html.escape(source)}</span></header>'
     )
-    page = _insert_after(page, "<body>", header)
+    page = _insert_after(page, "<body>", header + served_panel(offices, lang))
     fetched = references_loaded(page)
     if fetched:
         raise ExportError("the exported map would fetch at load: " + "; ".join(fetched))

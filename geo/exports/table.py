@@ -24,12 +24,16 @@ from datetime import date
 import pandas as pd
 
 from geo.maps.styles import TYPE_STYLES
+from geo.offices.countries import served_names_text
 from geo.offices.localise import TRANSLATED_FIELDS
 from geo.offices.schema import CONTRACT_COLUMNS, OfficeType
 
 DEFAULT_TITLE = "INTERPOL General Secretariat offices"  # callers pass the title in the reader's language
 COORDINATE_DECIMALS = 6
 COORDINATES = ("latitude", "longitude")
+# The CSV and GeoJSON name the countries of serves_countries (CLDR, the reader's language) in this
+# column, right after the codes. It is derived: a column of that name in an uploaded table is replaced.
+SERVED_NAMES = "serves_country_names"
 _CONTRACT = frozenset(CONTRACT_COLUMNS)
 _LOCALISED_COPIES = frozenset(f"{column}_en" for column in TRANSLATED_FIELDS)
 # OWASP: a cell starting with one of these (after blanks) is read as a formula by spreadsheets.
@@ -53,17 +57,30 @@ def bare(offices: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def export_columns(offices: pd.DataFrame) -> list[str]:
+def export_columns(offices: pd.DataFrame, *, served_names: bool = False) -> list[str]:
     """The columns an export writes: the contract columns in schema order, then the table's extra ones.
 
     Left out: the English copies ``<field>_en`` that :func:`geo.offices.localise.localise` adds, and private
-    working columns whose name starts with ``_``.
+    working columns whose name starts with ``_``. With ``served_names``, :data:`SERVED_NAMES` comes
+    right after ``serves_countries`` (see :func:`with_served_names`).
     """
+    columns = list(CONTRACT_COLUMNS)
+    if served_names:
+        columns.insert(columns.index("serves_countries") + 1, SERVED_NAMES)
     extra = [
         c for c in offices.columns
         if c not in _CONTRACT and c not in _LOCALISED_COPIES and not str(c).startswith("_")
+        and not (served_names and c == SERVED_NAMES)
     ]
-    return list(CONTRACT_COLUMNS) + extra
+    return columns + extra
+
+
+def with_served_names(offices: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A :func:`bare` copy of ``offices`` with :data:`SERVED_NAMES`: the CLDR names in ``lang`` of each
+    row's ``serves_countries``, "; "-separated in the codes' order ("" where none are listed)."""
+    frame = bare(offices)
+    frame[SERVED_NAMES] = [served_names_text(cell, lang) for cell in column(frame, "serves_countries").tolist()]
+    return frame
 
 
 def column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -85,10 +102,14 @@ def plain(value: object) -> object:
     return str(value)
 
 
-def records(offices: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, object]]:
-    """One dict per office of ``columns`` (default :func:`export_columns`), values as :func:`plain` gives them."""
-    frame = bare(offices)
-    columns = export_columns(frame) if columns is None else columns
+def records(
+    offices: pd.DataFrame, columns: list[str] | None = None, *, lang: str | None = None
+) -> list[dict[str, object]]:
+    """One dict per office of ``columns`` (default :func:`export_columns`), values as :func:`plain` gives them.
+
+    With ``lang``, the default columns include :data:`SERVED_NAMES` in that language."""
+    frame = bare(offices) if lang is None else with_served_names(offices, lang)
+    columns = export_columns(frame, served_names=lang is not None) if columns is None else columns
     data = {c: [plain(v) for v in column(frame, c).tolist()] for c in columns}
     return [{c: data[c][i] for c in columns} for i in range(len(frame))]
 
@@ -133,10 +154,14 @@ def _csv_cells(series: pd.Series, name: str) -> list[str]:
     return ["" if plain(v) is None else neutralise_formula(str(v)) for v in series.tolist()]
 
 
-def to_csv_bytes(offices: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV with a byte-order mark (so Excel reads the accents), formulas neutralised."""
-    frame = bare(offices)
-    columns = export_columns(frame)
+def to_csv_bytes(offices: pd.DataFrame, *, lang: str = "en") -> bytes:
+    """The table as UTF-8 CSV with a byte-order mark (so Excel reads the accents), formulas neutralised.
+
+    ``serves_country_names`` (after ``serves_countries``) names the countries served in ``lang``,
+    the reader's language: pass it, because a download is made outside the page's run.
+    """
+    frame = with_served_names(offices, lang)
+    columns = export_columns(frame, served_names=True)
     cells = [_csv_cells(column(frame, c), c) for c in columns]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

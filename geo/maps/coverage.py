@@ -19,16 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from geo.maps.styles import type_colour
-from geo.offices.schema import COUNTRY_LIST_SEPARATOR
+from geo.offices.countries import served_codes
 
 BASEMAP_110M = Path(__file__).resolve().parents[2] / "data" / "basemap" / "countries-110m.geojson"
-
-
-def served_codes(value: object) -> list[str]:
-    """The ISO alpha-2 codes of a ``serves_countries`` cell, in order, without blanks."""
-    if not isinstance(value, str):
-        return []
-    return [code.strip().upper() for code in value.split(COUNTRY_LIST_SEPARATOR) if code.strip()]
 
 
 @lru_cache(maxsize=1)
