@@ -22,11 +22,12 @@ from dashboard.labels import region_label, translated_type_labels, type_label
 from dashboard.mapview import map_options, office_map
 from dashboard.pack import pack_downloads
 from dashboard.page import finish_page, start_page
-from dashboard.panel import served_countries_line, served_country_names, show_panel
+from dashboard.panel import served_country_names, show_panel
 from dashboard.sidebar import SEARCH_PAUSE
 from geo.exports import geojson, html_map, kml, sheet
 from geo.exports import table as exports
 from geo.maps.styles import type_glyph
+from geo.offices.countries import served_line
 from i18n import N_, _
 
 COMPACT_MAX_WIDTH = 640  # px: below this the compact table (name, type, city) is shown
@@ -215,7 +216,7 @@ c2.download_button(_("Map data (GeoJSON)"),
 c3.download_button(_("Google Earth (KML)"),
                    partial(kml.to_kml_bytes, export_rows, type_labels, source=sheet_args["source"],
                            name=sheet_args["title"], list_separator=i18n.list_separator(),
-                           served=served_countries_line),
+                           served=partial(served_line, lang=i18n.language())),
                    file_name=exports.export_filename("offices", "kml", today),
                    mime="application/vnd.google-earth.kml+xml", key="dl_kml", on_click="ignore",
                    width="stretch")

@@ -155,3 +155,40 @@ def test_country_names_helper_keeps_unknown_codes_and_refuses_unknown_languages(
     assert served_names_text("CM;TD", "ar") == "الكاميرون; تشاد"
     with pytest.raises(ValueError, match="unknown language 'xx-nope'"):
         served_country_names("CM", "xx-nope")
+
+
+def test_kml_made_outside_the_page_run_names_the_countries_in_the_readers_language(tmp_path):
+    """The directory's downloads are deferred: Streamlit makes them in a worker thread whose context is
+    not the page run's, where i18n.language() is English. The page passes its language instead."""
+    import contextvars
+    from functools import partial
+
+    import i18n
+    from geo.offices.countries import served_line
+
+    offices = shown_in("fr")
+    i18n.set_language("fr")
+    try:
+        elsewhere = contextvars.Context()  # a context the page run never set, like the download's thread
+        assert elsewhere.run(i18n.language) == "en"
+        data = elsewhere.run(partial(kml.to_kml_bytes, offices, source="test", served=partial(served_line, lang="fr")))
+    finally:
+        i18n.set_language("en")
+    path = tmp_path / "offices.kml"
+    path.write_bytes(data)
+    descriptions = {}
+    for layer, _geometry in pyogrio.list_layers(path):
+        meta, _fids, _geometries, values = pyogrio.raw.read(path, layer=layer)
+        for row in zip(*values, strict=True):
+            record = dict(zip(meta["fields"], row, strict=True))
+            descriptions[record["office_id"]] = record["description"]
+    assert "dessert 8 pays: Cameroun, République centrafricaine, Tchad" in descriptions["rb-yaounde"]
+    assert "serves" not in " ".join(descriptions.values())
+
+
+def test_served_line_in_arabic_uses_the_arabic_comma_and_plural():
+    from geo.offices.countries import served_line
+
+    line = served_line("CM;TD;GA", "ar")
+    assert line.endswith(": الكاميرون، تشاد، الغابون"), line
+    assert served_line("", "ar") == "" and served_line(None, "fr") == ""

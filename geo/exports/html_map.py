@@ -22,7 +22,7 @@ import i18n
 from geo.exports.table import DEFAULT_TITLE, bare, column, plain
 from geo.maps import assets
 from geo.maps.build import MapOptions, build_office_map
-from geo.offices.countries import served_country_names
+from geo.offices.countries import served_line
 from i18n import N_
 
 SERVED_TITLE = N_("Countries served")
@@ -138,11 +138,9 @@ def served_panel(offices: pd.DataFrame, lang: str) -> str:
     translations = i18n.translations(lang)
     rows = []
     for name, cell in zip(column(frame, "name").tolist(), column(frame, "serves_countries").tolist(), strict=True):
-        names = served_country_names(cell, lang)
-        if not names:
+        line = served_line(cell, lang)
+        if not line:
             continue
-        count = translations.ngettext("serves {n} country", "serves {n} countries", len(names))
-        line = f"{count.format(n=i18n.number(len(names), lang))}: {i18n.list_separator(lang).join(names)}"
         rows.append(f"<dt>{html.escape(str(plain(name) or ''))}</dt><dd>{html.escape(line)}</dd>")
     if not rows:
         return ""

@@ -6,7 +6,8 @@ A code CLDR does not know (a user's typo that validation let through, or a priva
 ``XK`` in an older CLDR) stays as the code: nothing is guessed.
 
 :func:`served_codes` reads a cell; :func:`served_country_names` names its countries;
-:func:`served_names_text` joins them for a file cell (CSV, GeoJSON), separated like the codes.
+:func:`served_names_text` joins them for a file cell (CSV, GeoJSON), separated like the codes;
+:func:`served_line` says "serves N countries: A, B, …" in a language (KML balloons, the offline map).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
+import i18n
 from geo.offices.schema import COUNTRY_LIST_SEPARATOR
 
 # Between names in a file cell: the codes' own separator, so the n-th name is the n-th code
@@ -52,3 +54,14 @@ def served_country_names(value: object, lang: str) -> list[str]:
 def served_names_text(value: object, lang: str) -> str:
     """The names of a ``serves_countries`` cell as one cell, "; "-separated like the codes ("" for none)."""
     return NAMES_SEPARATOR.join(served_country_names(value, lang))
+
+
+def served_line(value: object, lang: str) -> str:
+    """"serves N countries: A, B, …" in ``lang`` (the catalogue's words, CLDR's names and list comma) for
+    a ``serves_countries`` cell; "" when none are listed. ``lang`` is passed, never the current run's:
+    a deferred download is made outside the page's run."""
+    names = served_country_names(value, lang)
+    if not names:
+        return ""
+    count = i18n.translations(lang).ngettext("serves {n} country", "serves {n} countries", len(names))
+    return f"{count.format(n=i18n.number(len(names), lang))}: {i18n.list_separator(lang).join(names)}"
