@@ -26,7 +26,8 @@ def test_countries_served_are_shaded_only_when_asked():
     coverage = map_config(at)["coverage"]
     served = {(f["properties"]["office_id"], f["properties"]["country"]) for f in coverage["features"]}
     assert ("rb-yaounde", "CM") in served and ("rb-san-salvador", "SV") in served
-    assert {f["properties"]["colour"] for f in coverage["features"]} == {"#009E73"}  # the bureaus' colour
+    colours = {(f["properties"]["office_id"][:3], f["properties"]["colour"]) for f in coverage["features"]}
+    assert colours == {("rb-", "#009E73"), ("lo-", "#E69F00")}  # each type's colour: the bureaus, the Caribbean office
     assert "Shaded: the countries the offices shown serve" in map_config(at)["legend"]
 
 

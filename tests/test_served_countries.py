@@ -30,8 +30,8 @@ def test_the_directory_names_the_countries_each_office_serves(lang):
     for country in YAOUNDE[lang][1]:
         assert country in yaounde["served"], (lang, yaounde["served"])
     assert len(yaounde["served"].split("، " if lang == "ar" else ", ")) == 8
-    # Offices with no sourced list (9 of 14) show nothing rather than a guess.
-    assert (table["served"] == "").sum() == 9
+    # Offices with no sourced list (7 of 14) show nothing rather than a guess.
+    assert (table["served"] == "").sum() == 7
 
 
 def test_kml_descriptions_name_the_served_countries(tmp_path):
@@ -129,8 +129,8 @@ def test_offline_map_lists_the_served_countries_in_its_language(lang):
     yaounde = offices.set_index("id").loc["rb-yaounde", "name"]
     entry = panel.split(f"<dt>{html.escape(yaounde)}</dt><dd>", 1)[1].split("</dd>", 1)[0]
     assert all(html.escape(name) in entry for name in NAMES[lang]), entry
-    # Five offices list their countries; the nine others are not in the panel.
-    assert panel.count("<dt>") == 5
+    # Seven offices list their countries (six bureaus, the Caribbean office); the others are not in the panel.
+    assert panel.count("<dt>") == 7
     assert html.escape(offices.set_index("id").loc["hq-lyon", "name"]) not in panel
 
 

@@ -166,18 +166,24 @@ def test_real_table_countries_served_have_sources_and_the_published_counts():
         office_id: len(value.split(";")) for office_id, value in frame["serves_countries"].items() if value
     }
     # Yaoundé: the 8 CCPAC countries; San Salvador: 7 (INTERPOL, 2003); Abidjan: 16 (RFI, 2012);
-    # Nairobi: 14 EAPCCO countries; Harare: 16 SARPCCO countries. Buenos Aires and the Caribbean
-    # office are not established by a source that lists them, so they stay empty.
+    # Nairobi: 14 EAPCCO countries; Harare: 16 SARPCCO countries; Buenos Aires: the 12 South American
+    # NCBs (PDI Chile, 2019, naming them; INTERPOL, 2010: "each of the 12 NCBs in the region"); the
+    # Caribbean office: CARICOM's 15 member states (the wider Caribbean is not a defined list).
     assert counts == {
+        "rb-buenos-aires": 12,
         "rb-yaounde": 8,
         "rb-abidjan": 16,
         "rb-san-salvador": 7,
         "rb-nairobi": 14,
         "rb-harare": 16,
+        "lo-caribbean": 15,
     }
     for office_id in counts:
         assert frame.loc[office_id, "serves_source"].startswith("https://")
     assert frame.loc["rb-san-salvador", "serves_countries"] == "SV;GT;BZ;HN;NI;PA;CR"
+    assert frame.loc["rb-buenos-aires", "serves_countries"] == "AR;PY;CO;BR;VE;GY;PE;BO;UY;SR;EC;CL"
+    assert frame.loc["lo-caribbean", "serves_countries"] == "AG;BS;BB;BZ;DM;GD;GY;HT;JM;MS;KN;LC;VC;SR;TT"
+    assert "not a defined list" in frame.loc["lo-caribbean", "serves"]
 
 
 def test_shipped_table_is_what_the_sourced_file_and_the_gazetteer_give(tmp_path: Path, capsys):
@@ -341,20 +347,22 @@ def test_coverage_has_one_shape_per_office_and_country_and_names_the_missing_one
     pairs = {(f["properties"]["office_id"], f["properties"]["country"]) for f in features}
     assert len(pairs) == len(features)
     assert ("rb-yaounde", "CD") in pairs and ("rb-nairobi", "CD") in pairs  # served by both
-    assert {f["properties"]["colour"] for f in features} == {"#009E73"}
+    assert {f["properties"]["colour"] for f in features} == {"#009E73", "#E69F00"}  # bureaus, liaison office
     assert all(f["properties"]["source"].startswith("https://") for f in features)
     # Islands too small for the 1:110m outlines are listed, never dropped silently.
     assert collection["missing"]["rb-yaounde"] == ["ST"]
-    assert len(features) + sum(map(len, collection["missing"].values())) == 8 + 16 + 7 + 14 + 16
+    assert len(features) + sum(map(len, collection["missing"].values())) == 8 + 16 + 7 + 14 + 16 + 12 + 15
     legend = coverage_legend(frame)
     assert [row.office_id for row in legend] == [
         "rb-san-salvador",
+        "lo-caribbean",
+        "rb-buenos-aires",
         "rb-abidjan",
         "rb-yaounde",
         "rb-harare",
         "rb-nairobi",
     ]
-    assert [row.countries for row in legend] == [7, 16, 8, 16, 14]
+    assert [row.countries for row in legend] == [7, 15, 12, 16, 8, 16, 14]
 
 
 def test_coverage_of_an_older_table_is_empty():
