@@ -82,6 +82,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrent", action="store_true",
                         help="also run 20 concurrent sessions (bench/concurrent.py, a few minutes); "
                              "`--only concurrent` runs it alone")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only rows 1-3 (no memory per session, no server CPU rows): the large-table "
+                             "figures in a few minutes (issue #15 item 3)")
     parser.add_argument("--seed", type=int, default=synthetic.SEED)
     args = parser.parse_args(argv)
     args.runs = max(1, args.runs if args.runs is not None else (3 if args.quick else 5))
@@ -100,7 +103,9 @@ def serverside(root: Path, approach: str, table: Path, runs: int, timeout: float
     script = Path(__file__).resolve().parent / "serverside.py"
     try:
         done = subprocess.run(
-            [sys.executable, str(script), approach, str(table), "--runs", str(runs + 1)],
+            # -P: not bench/ first on the path, where bench/concurrent.py hides the standard library's
+            # concurrent package (pandas imports concurrent.futures).
+            [sys.executable, "-P", str(script), approach, str(table), "--runs", str(runs + 1)],
             cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
         )
     except subprocess.TimeoutExpired as err:
@@ -371,7 +376,7 @@ class Run:
             f"3. Slowest page.evaluate while loading, {n:,} offices", "ms", "same probe, app, 14 offices",
             **({"goal": "drawn, no crash, < 1,000 ms", "check": lambda a, r, q: a < 1000} if big else {})))
         memory = None
-        if n == 10_000:
+        if n == 10_000 and not self.args.scale_only:
             memory = self.add(serverload.memory_figure("not measured", n))
         mine = [f for f in (ttm, flt, ws, usable, memory) if f is not None]
         # The references of the scale rows: the app's 14-office figures and the server-side bytes.
@@ -552,9 +557,10 @@ def main(argv: list[str] | None = None) -> int:
         guarded("14 offices", lambda: run.small(chromium))
         guarded("scale", lambda: run.scale_browser(chromium))
         # Issue #15: server CPU per view and per change (and with --concurrent, 20 sessions at once).
-        load_args = serverload.parse_args(["server-cpu,concurrent" if args.concurrent else "server-cpu"])
-        load_args.views = load_args.changes = max(4, args.runs * 2)
-        guarded("server load", lambda: run.figures.extend(serverload.measure(load_args, root, tmp, chromium)))
+        if not args.scale_only:
+            load_args = serverload.parse_args(["server-cpu,concurrent" if args.concurrent else "server-cpu"])
+            load_args.views = load_args.changes = max(4, args.runs * 2)
+            guarded("server load", lambda: run.figures.extend(serverload.measure(load_args, root, tmp, chromium)))
         figures = sorted(run.figures, key=_order)
         settings["duration_s"] = time.monotonic() - started
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

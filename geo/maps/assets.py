@@ -74,8 +74,18 @@ ASSETS: dict[str, Asset] = {
     # (geo/maps/markers.py). Every map loads them after Leaflet; exports inline them like Leaflet.
     "basemap_js": Asset(WEB_DIR / "basemap.js", "map/basemap.js"),
     "markers_js": Asset(WEB_DIR / "markers.js", "map/markers.js"),
+    "filters_js": Asset(WEB_DIR / "filters.js", "map/filters.js"),
+    # Tables over geo.maps.markers.LARGE_TABLE offices (issue #15): Supercluster (npm "supercluster"
+    # 9.1.0, ISC, with kdbush bundled; web/vendor/ holds its licences), the layer that draws the
+    # clusters of the view, and the Web Worker that builds them (loaded by URL: the app's CSP allows
+    # workers from 'self' only). Supercluster also goes into every map, for a page where no worker can
+    # start (an export opened from a file): there the index is built on the page itself.
+    "supercluster_js": Asset(WEB_DIR / "vendor" / "supercluster-9.1.0" / "supercluster.min.js",
+                             "vendor/supercluster-9.1.0/supercluster.min.js"),
+    "large_js": Asset(WEB_DIR / "large.js", "map/large.js"),
+    "large_worker_js": Asset(WEB_DIR / "large-worker.js", "map/large-worker.js"),
 }
-JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js", "basemap_js", "markers_js")
+JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js", "basemap_js", "markers_js", "filters_js", "supercluster_js", "large_js")
 CSS_ORDER = ("leaflet_css", "markercluster_css")
 
 
