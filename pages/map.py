@@ -120,7 +120,7 @@ with list_column:
     names = dict(zip(shown["id"], shown["name"], strict=True))
     st.selectbox(
         _("Office"),
-        options=ids,
+        options=ids if len(ids) <= 5000 else [i for i in ids if i == state.get("office")],  # #15: 100,000 froze the page
         index=None,
         format_func=lambda office_id: names.get(office_id, office_id),
         placeholder=_("Choose an office…"),

@@ -198,7 +198,7 @@ def build_office_layer(offices: pd.DataFrame, options: MapOptions | None = None)
     origin = origin_of(offices.dropna(subset=["latitude", "longitude"])["longitude"])
     config = _layer_config(offices, options, origin)
     group = folium.FeatureGroup(name="offices", control=False)
-    markers = OfficeMarkers(js_json(config), js_json(office_rows(offices, origin)))
+    markers = OfficeMarkers(js_json(config), office_rows(offices, origin), options.asset_base_url)
     group.add_child(markers, name="office_markers")
     return group
 

@@ -405,6 +405,7 @@
     var c = {map: map, group: group, cfg: cfg, rows: rows, box: map.getContainer(), markers: {},
              legendDiv: null, ux: window.__officeUx || (window.__officeUx = {})};
     prepareFrame(c);
+    if (typeof rows === "string" && window.GsLargeOffices) { return window.GsLargeOffices.render(c); }  // web/large.js
     c.layer = makeLayer(c);
     addMarkers(c);
     addShapes(c);
@@ -412,4 +413,7 @@
     installKeyboard(c);
     setView(c);
   }};
+  // What web/large.js (a table over geo.maps.markers.LARGE_TABLE offices) draws with.
+  window.GsOfficeMarkers.parts = {plain: plain, fill: fill, sendNow: sendNow, highlight: highlight,
+                                  addLegend: addLegend, fitTo: fitTo};
 })();
