@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,6 +9,7 @@ import streamlit as st
 
 import i18n
 from dashboard import data
+from dashboard.process import freeze_warm_heap
 from dashboard.shell import page_css, start_run
 from dashboard.sidebar import render_sidebar
 from dashboard.state import Filters, add_notice, share_params, show_notices, write_query_params
@@ -70,20 +70,3 @@ def finish_page(page: PageData, extra: dict[str, str] | None = None) -> None:
         office = None
     write_query_params(share_params(page.filters, office, extra))
     freeze_warm_heap(i18n.language())
-
-
-# Streamlit collects every generation of garbage after each script run (runner.postScriptGC): a full
-# pass over every object the collector tracks, about 236,000 once the app's modules, Babel's locale
-# data and the catalogues are loaded, i.e. about 200 ms of CPU after each run of each session on this
-# machine, the largest part of a page view's server CPU (py-spy, issue #15). What a warm server holds
-# for good (modules, CLDR data, catalogues, the shared tables) is moved out of the collector's sight
-# with gc.freeze() once per language, after a collection: the pass after each run then looks only at
-# what the runs made since. Reference counting still frees frozen objects; only a reference cycle
-# among them (e.g. in the state of the session whose run did the freeze, if it closes) is never freed.
-@st.cache_resource(show_spinner=False, max_entries=len(i18n.LANGUAGES))
-def freeze_warm_heap(lang: str) -> int:
-    """Once per server and language (the first run in ``lang`` loads its CLDR data and catalogue):
-    collect, then freeze what is left. Returns how many objects are frozen now."""
-    gc.collect()
-    gc.freeze()
-    return gc.get_freeze_count()

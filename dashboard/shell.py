@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 import i18n
+from dashboard.process import return_freed_memory
 from dashboard.sidebar import too_large_message
 from dashboard.state import TYPE_KEYS, init_state, type_widget_key
 from geo.maps import assets
@@ -225,6 +226,7 @@ def start_run() -> str:
     Every page calls it through dashboard.page.start_page (app.py runs pages/map.py), before the
     sidebar's translated navigation; a page also runs on its own (AppTest, benchmarks).
     """
+    return_freed_memory()
     _install_assets()
     init_state()
     keep_widget_state()
