@@ -92,6 +92,10 @@ def localised_offices() -> pd.DataFrame:
     return cached[2]
 
 
+# The search also matches the English names (a French page finds "Lyon headquarters").
+SEARCH_EXTRA_COLUMNS = ("name_en", "city_en", "country_en")
+
+
 def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:
     """The offices the filters let through; the search also matches the English names."""
     return filter_offices(
@@ -99,7 +103,7 @@ def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:
         types=filters.types,
         regions=filters.regions or None,
         query=filters.query,
-        extra_search_columns=("name_en", "city_en", "country_en"),
+        extra_search_columns=SEARCH_EXTRA_COLUMNS,
     )
 
 

@@ -10,11 +10,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import i18n
-from dashboard.labels import translated_layer_names, translated_type_labels
+from dashboard import data
+from dashboard.labels import region_label, translated_layer_names, translated_type_labels
 from geo.maps import assets
-from geo.maps.build import MapOptions, build_base_map, build_office_layer
+from geo.maps.build import BrowserFilter, MapOptions, build_base_map, build_office_layer
 from geo.maps.legend import legend_action_from_tooltip
 from geo.maps.markers import office_id_from_tooltip
+from geo.offices.schema import REGIONS
 from i18n import _, is_rtl, language, ngettext
 
 RETURNED = ["last_object_clicked_tooltip", "last_object_clicked_count"]
@@ -77,6 +79,19 @@ def map_options(
     )
 
 
+def browser_filter(offices: pd.DataFrame, filters) -> BrowserFilter:
+    """The sidebar's filters for the map, which applies their changes at once in the browser
+    (``offices``: the session's whole localised table; ``filters``: dashboard.state.Filters)."""
+    return BrowserFilter(
+        table=offices,
+        types=tuple(filters.types),
+        regions=tuple(filters.regions),
+        query=filters.query,
+        region_labels={code: region_label(code) for code in REGIONS},
+        search_columns=data.SEARCH_EXTRA_COLUMNS,
+    )
+
+
 def _take_click(value: dict | None, seen_key: str) -> str | None:
     """The clicked tooltip's text when ``value`` reports a click not handled yet, else None."""
     count = (value or {}).get("last_object_clicked_count")
@@ -94,6 +109,7 @@ def office_map(
     height: int = 560,
     on_select: Callable[[str], None] | None = None,
     on_legend: Callable[[str, str], None] | None = None,
+    filters: BrowserFilter | None = None,
 ) -> str | None:
     """Draw the map; return the id of an office the user has just clicked, else None.
 
@@ -104,7 +120,8 @@ def office_map(
     With ``on_select`` (an office id) and ``on_legend`` (``"toggle"`` or ``"only"``, an office
     type), a click is handled in the component's change callback, before the script runs: the
     page draws the chosen office (or the new filters) in that same run, with no second rerun.
-    A click the callback has handled is not returned again.
+    A click the callback has handled is not returned again. With ``filters`` (see
+    :func:`browser_filter`) the map applies a filter change in the browser before the rerun.
     """
     widget_key = f"{key}-{language()}"
     seen_key = f"_seen_click_{key}"
@@ -126,7 +143,7 @@ def office_map(
             dispatch(text)
 
     base = build_base_map(options)  # fresh each run: st_folium mutates the map it is given
-    layer = build_office_layer(shown, options)
+    layer = build_office_layer(shown, options, filters)
     result = st_folium(
         base,
         key=widget_key,

@@ -8,7 +8,7 @@ choice in the list opens an office; a search that leaves exactly one office open
 import streamlit as st
 
 from dashboard import data
-from dashboard.mapview import map_options, office_map
+from dashboard.mapview import browser_filter, map_options, office_map
 from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
 from dashboard.sidebar import TYPE_ACTION_KEY, queue_type_action
@@ -146,7 +146,8 @@ with map_column:
             host_script=SIDEBAR_CLOSER_JS,
             coverage=coverage_geojson(shown) if state.get("coverage") else None,
         )
-        clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action)
+        clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action,
+                             filters=browser_filter(page.offices, page.filters))
     if clicked or state.get(TYPE_ACTION_KEY):
         st.rerun()  # a click the change callback did not see (AppTest): draw it now
 

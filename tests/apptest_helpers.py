@@ -33,7 +33,19 @@ def sent_office_ids(at: AppTest) -> list[str]:
     """The ids of the offices in the feature group sent to the map (unescaped slugs)."""
     layer = map_args(at)["feature_group"]
     rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", layer).group(1))
+    # The map page sends the whole table and marks the offices its filters let through
+    # (geo.maps.build.BrowserFilter): those are the ones the map draws.
+    shown = (layer_config(at).get("filter") or {}).get("shown")
+    if shown is not None:
+        assert len(shown) == len(rows), "one shown flag per row"
+        rows = [row for row, keep in zip(rows, shown, strict=True) if keep]
     return [row[3] for row in rows]
+
+
+def layer_config(at: AppTest) -> dict:
+    """The office layer's config (``var cfg``) as sent to the map."""
+    layer = map_args(at)["feature_group"]
+    return json.loads(re.search(r"var cfg = (\{.*?\});\n", layer).group(1))
 
 
 def html_bodies(at: AppTest) -> str:

@@ -34,10 +34,11 @@ from geo.maps import assets
 from geo.maps.basemap import BASEMAP_ATTRIBUTION, LAYER_NAMES, TILE_LAYERS, OfflineBasemap, basemap_levels
 from geo.maps.frame import MAP_CSS, MapAccessibility, OfficeMap
 from geo.maps.legend import LEGEND_ACTION, UI_TEXT, legend_html
-from geo.maps.markers import ID_SEPARATOR, OfficeMarkers, office_rows
+from geo.maps.markers import ID_SEPARATOR, LARGE_TABLE, OfficeMarkers, office_rows
 from geo.maps.styles import english_type_labels, marker_types
 from geo.maps.view import fit_bounds, origin_of, unwrap
 from geo.markup import esc, js_json
+from geo.offices.filtering import search_haystack
 
 MAX_ZOOM = 18
 CLUSTER_LABEL: dict[str, str] = {"one": "{n} office: {names}", "other": "{n} offices: {names}"}
@@ -192,13 +193,60 @@ def _layer_config(offices: pd.DataFrame, options: MapOptions, origin: float) -> 
     }
 
 
-def build_office_layer(offices: pd.DataFrame, options: MapOptions | None = None) -> folium.FeatureGroup:
-    """One FeatureGroup with every placed office of ``offices`` (already filtered) and the legend."""
+@dataclass(frozen=True)
+class BrowserFilter:
+    """The map page's filters, so the browser applies a change at once (before the server's answer).
+
+    The layer then holds every office of ``table`` (the whole table the filters choose from), each
+    with its region and the folded text a search looks in; ``cfg.filter.shown`` marks the offices
+    the server's filters let through, which is what the map draws once the server has answered.
+    Tables over :data:`BROWSER_FILTER_MAX` offices get no browser filter (the layer holds only the
+    offices shown, as on the other pages).
+    """
+
+    table: pd.DataFrame
+    types: tuple[str, ...]
+    regions: tuple[str, ...]
+    query: str
+    region_labels: Mapping[str, str] = field(default_factory=dict)  # code -> label, as the sidebar shows it
+    search_columns: tuple[str, ...] = ()  # searched besides name, city and country
+
+
+BROWSER_FILTER_MAX = LARGE_TABLE  # above it, web/large.js draws the offices the server sends
+
+
+def _filter_config(drawn: pd.DataFrame, shown: pd.DataFrame, bf: BrowserFilter) -> dict[str, object]:
+    """What web/markers.js needs to filter ``drawn`` (its placed rows, in order) like the server."""
+    shown_ids = set(shown["id"])
+    return {
+        "shown": [1 if office_id in shown_ids else 0 for office_id in drawn["id"]],
+        "region": [str(r) for r in drawn["region"]],
+        # Escaped like every string from the data; web/filters.js escapes the search words the same way.
+        "text": [esc(text) for text in search_haystack(drawn, bf.search_columns)],
+        "types": list(bf.types),
+        "regions": list(bf.regions),
+        "query": esc(bf.query),  # compared only (never drawn as HTML)
+        "regionLabels": {str(code): esc(label) for code, label in bf.region_labels.items()},
+    }
+
+
+def build_office_layer(
+    offices: pd.DataFrame, options: MapOptions | None = None, browser_filter: BrowserFilter | None = None
+) -> folium.FeatureGroup:
+    """One FeatureGroup with every placed office of ``offices`` (already filtered) and the legend.
+
+    With ``browser_filter`` (the map page) the layer holds the whole table and filters it in the
+    browser (see :class:`BrowserFilter`).
+    """
     options = options or MapOptions()
     origin = origin_of(offices.dropna(subset=["latitude", "longitude"])["longitude"])
     config = _layer_config(offices, options, origin)
+    drawn = offices
+    if browser_filter is not None and len(browser_filter.table) <= BROWSER_FILTER_MAX:
+        drawn = browser_filter.table.dropna(subset=["latitude", "longitude"])
+        config["filter"] = _filter_config(drawn, offices, browser_filter)
     group = folium.FeatureGroup(name="offices", control=False)
-    markers = OfficeMarkers(js_json(config), office_rows(offices, origin), options.asset_base_url)
+    markers = OfficeMarkers(js_json(config), office_rows(drawn, origin), options.asset_base_url)
     group.add_child(markers, name="office_markers")
     return group
 

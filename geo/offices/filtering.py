@@ -12,6 +12,18 @@ from geo.offices.schema import TYPE_ORDER
 SEARCH_COLUMNS = ("name", "city", "country")
 
 
+def search_haystack(offices: pd.DataFrame, extra_columns: Iterable[str] = ()) -> pd.Series:
+    """Per row, the folded text a search looks in: name, city, country (and ``extra_columns``).
+
+    The map page sends it to the browser, which applies a search as the user types with the same
+    rule as :func:`search_mask` (every folded word of the query is in it).
+    """
+    columns = [c for c in (*SEARCH_COLUMNS, *extra_columns) if c in offices.columns]
+    if not columns or offices.empty:
+        return pd.Series("", index=offices.index, dtype=object)
+    return offices[columns].astype(str).agg(" ".join, axis=1).map(fold)
+
+
 def search_mask(offices: pd.DataFrame, query: str, extra_columns: Iterable[str] = ()) -> pd.Series:
     """True for rows whose name, city or country contains every word of ``query``.
 
@@ -20,8 +32,7 @@ def search_mask(offices: pd.DataFrame, query: str, extra_columns: Iterable[str] 
     words = fold(query).split()
     if not words:
         return pd.Series(True, index=offices.index)
-    columns = [c for c in (*SEARCH_COLUMNS, *extra_columns) if c in offices.columns]
-    haystack = offices[columns].astype(str).agg(" ".join, axis=1).map(fold)
+    haystack = search_haystack(offices, extra_columns)
     mask = pd.Series(True, index=offices.index)
     for word in words:
         mask &= haystack.str.contains(word, regex=False)

@@ -182,6 +182,10 @@
     sendNow(cfg);
   }
 
+  function filterNow(c, verb, key) {  // the map page: redraw at once (web/filters.js)
+    if (c.cfg.filter && window.GsOfficeFilters) { window.GsOfficeFilters.legend(c, verb, key); }
+  }
+
   function setLegendOpen(c, open) {
     var div = c.legendDiv;
     if (!div) { return; }
@@ -199,11 +203,13 @@
       setLegendOpen(c, c.ux.legendOpen);
     } else if (button.classList.contains("legend-entry")) {
       button.setAttribute("aria-pressed", button.getAttribute("aria-pressed") === "true" ? "false" : "true");
+      filterNow(c, "toggle", key);
       sendLegendAction(c, "toggle", key);
     } else if (button.classList.contains("legend-only")) {
       div.querySelectorAll(".legend-entry").forEach(function (b) {
         b.setAttribute("aria-pressed", b.getAttribute("data-type") === key ? "true" : "false");
       });
+      filterNow(c, "only", key);
       sendLegendAction(c, "only", key);
     }
   }
@@ -401,17 +407,37 @@
     }, 0);
   }
 
+  // With cfg.filter (the map page) `rows` is the whole table and web/filters.js says which to draw.
+  function shownRows(c) {
+    var f = c.cfg.filter;
+    if (!f) { return c.all; }
+    if (window.GsOfficeFilters) { return window.GsOfficeFilters.start(c); }
+    return c.all.filter(function (r, i) { return f.shown[i]; });
+  }
+
   window.GsOfficeMarkers = {render: function (map, group, cfg, rows) {
-    var c = {map: map, group: group, cfg: cfg, rows: rows, box: map.getContainer(), markers: {},
+    var c = {map: map, group: group, cfg: cfg, all: rows, rows: rows, box: map.getContainer(), markers: {},
              legendDiv: null, ux: window.__officeUx || (window.__officeUx = {})};
     prepareFrame(c);
     if (typeof rows === "string" && window.GsLargeOffices) { return window.GsLargeOffices.render(c); }  // web/large.js
+    c.rows = shownRows(c);
     c.layer = makeLayer(c);
     addMarkers(c);
     addShapes(c);
     addLegend(c);
     installKeyboard(c);
     setView(c);
+    if (cfg.filter && window.GsOfficeFilters) { window.GsOfficeFilters.settle(c); }
+  },
+  // Only the markers again, for other rows of the same render (a filter applied in the browser).
+  redraw: function (c, rows) {
+    c.rows = rows;
+    c.group.removeLayer(c.layer);
+    c.markers = {};
+    c.layer = makeLayer(c);
+    addMarkers(c);
+    installKeyboard(c);
+    orderMarkers(c.map);
   }};
   // What web/large.js (a table over geo.maps.markers.LARGE_TABLE offices) draws with.
   window.GsOfficeMarkers.parts = {plain: plain, fill: fill, sendNow: sendNow, highlight: highlight,

@@ -1,0 +1,67 @@
+"""The map page's layer carries what the browser needs to filter at once (geo.maps.build.BrowserFilter)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from geo.maps.build import BROWSER_FILTER_MAX, BrowserFilter, MapOptions, build_office_layer
+from geo.markup import esc
+from geo.offices.filtering import filter_offices, search_haystack, search_mask
+
+
+def layer_parts(layer) -> tuple[dict, list]:
+    from folium import Map
+
+    fmap = Map(tiles=None)
+    layer.add_to(fmap)
+    script = fmap.get_root().render()
+    cfg = json.loads(re.search(r"var cfg = (\{.*?\});\n", script).group(1))
+    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", script).group(1))
+    return cfg, rows
+
+
+def test_the_layer_holds_the_whole_table_and_marks_what_the_server_shows(localised_offices):
+    table = localised_offices("en")
+    shown = filter_offices(table, types=["regional_bureau"], regions=["Africa"])
+    bf = BrowserFilter(table=table, types=("regional_bureau",), regions=("Africa",), query="",
+                       region_labels={"Africa": "Afrique <b>"}, search_columns=("name_en",))
+    cfg, rows = layer_parts(build_office_layer(shown, MapOptions(), bf))
+    assert [r[3] for r in rows] == list(table["id"])
+    f = cfg["filter"]
+    assert [r[3] for r, keep in zip(rows, f["shown"], strict=True) if keep] == list(shown["id"])
+    assert len(shown) == 4 and sum(f["shown"]) == 4
+    assert f["region"] == list(table["region"])
+    assert f["text"] == [esc(t) for t in search_haystack(table, ("name_en",))]
+    assert f["types"] == ["regional_bureau"] and f["regions"] == ["Africa"]
+    assert f["regionLabels"] == {"Africa": "Afrique &lt;b&gt;"}
+
+
+def test_other_pages_and_large_tables_get_only_the_offices_shown(localised_offices):
+    table = localised_offices("en")
+    shown = table[table["office_type"] == "liaison_office"]
+    cfg, rows = layer_parts(build_office_layer(shown, MapOptions()))
+    assert "filter" not in cfg and [r[3] for r in rows] == list(shown["id"])
+
+    big = pd.concat([table] * (BROWSER_FILTER_MAX // len(table) + 1), ignore_index=True)
+    big["id"] = [f"office-{i}" for i in range(len(big))]
+    bf = BrowserFilter(table=big, types=("liaison_office",), regions=(), query="")
+    few = big[big["office_type"] == "liaison_office"]
+    cfg, rows = layer_parts(build_office_layer(few, MapOptions(), bf))
+    assert "filter" not in cfg and len(rows) == len(few) < len(big)
+
+
+def test_search_texts_and_query_are_escaped():
+    table = pd.DataFrame({
+        "id": ["a", "b"], "name": ['"};alert(1)//', "O'Brien <office>"], "city": ["Lyon", "Paris"],
+        "country": ["France", "France"], "office_type": ["headquarters", "liaison_office"],
+        "region": ["Europe", "Europe"], "latitude": [45.0, 48.0], "longitude": [4.0, 2.0],
+    })
+    bf = BrowserFilter(table=table, types=("headquarters", "liaison_office"), regions=(), query="o'<b>")
+    layer = build_office_layer(table, MapOptions(), bf)
+    cfg, _rows = layer_parts(layer)
+    assert cfg["filter"]["query"] == "o&#x27;&lt;b&gt;"
+    assert cfg["filter"]["text"][1] == "o&#x27;brien &lt;office&gt; paris france"
+    assert search_mask(table, "o'brien").tolist() == [False, True]
