@@ -11,16 +11,19 @@ security policy violation (the worker comes from the app's own origin).
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 
 from bench import synthetic
-from geo.maps.markers import LARGE_TABLE
+from geo.maps.build import MapOptions, build_office_map
+from geo.maps.markers import LARGE_TABLE, office_rows
+from geo.maps.view import origin_of
 from tests.conftest import MAP_FRAME, start_streamlit, stop_streamlit, wait_for_map, wait_for_offices
 from tests.test_hardening_browser import csp_page, violations
-
-pytestmark = pytest.mark.browser
 
 OFFICES = 60_000
 # The goal is 200 ms on a quiet machine (bench/results/large.md has the measured figure: the
@@ -33,6 +36,29 @@ LONG_TASKS_INIT = """(() => { if (window !== window.top) return; window.__longTa
   new PerformanceObserver(list => { for (const e of list.getEntries()) window.__longTasks.push([Math.round(e.startTime),
     Math.round(e.duration), (e.attribution || []).map(a => a.containerType + " " + (a.containerSrc || "").slice(-40)).join()]); })
   .observe({type: "longtask", buffered: true}); })();"""
+
+
+HOSTILE = "</script><script>alert(1)</script> {{ 7*7 }} {% if 1 %}x{% endif %} & \u2028 'q\""
+
+
+def test_large_layer_sends_the_rows_as_one_escaped_json_string():
+    rows = synthetic.generate_rows(LARGE_TABLE + 1)
+    rows[7]["name"] = HOSTILE
+    offices = pd.DataFrame(rows)
+    offices["latitude"] = offices["latitude"].astype(float)
+    offices["longitude"] = offices["longitude"].astype(float)
+    page = build_office_map(offices, MapOptions()).get_root().render()
+    literal = re.search(r"var rows = (\"[^\n]*\");\n", page).group(1)
+    # Nothing from the data can end the script or be read as a template: no <, >, & or template openers.
+    assert not re.search(r"[<>&\u2028]|\{\{|\{%", literal)
+    assert json.loads(json.loads(literal)) == json.loads(json.dumps(office_rows(offices, origin_of(offices["longitude"]))))
+    assert json.loads(json.loads(literal))[7][4] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; " \
+        "{{ 7*7 }} {% if 1 %}x{% endif %} &amp; \u2028 &#x27;q&quot;"
+    config = re.search(r"cfg.largeTable = (\{[^\n]*\});\n", page).group(1)
+    assert json.loads(config)["worker"].startswith("/app/static/map/large-worker.js?v=")
+    # At the threshold the layer is the small one: the rows as an array literal, no worker.
+    small = build_office_map(offices.head(LARGE_TABLE), MapOptions()).get_root().render()
+    assert "var rows = [[" in small and "cfg.largeTable = null;" in small
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +80,7 @@ def map_frame(page):
     return page.query_selector(MAP_FRAME).content_frame()
 
 
+@pytest.mark.browser
 def test_large_table_draws_clusters_and_an_office_click_opens_its_panel(large_server, page):
     assert OFFICES > LARGE_TABLE
     messages = csp_page(page)
