@@ -14,43 +14,53 @@ import streamlit as st
 
 import i18n
 
+# mallopt(3)'s M_MMAP_THRESHOLD (<malloc.h>): blocks of at least this size get their own mapping,
+# which goes back to the system when freed. Set once, it also stops glibc from raising the threshold
+# each time such a block is freed (up to 32 MiB), after which a run's large strings and buffers
+# (a 10,000-office layer is about 1 MB, and each copy on its way to the browser as much) would stay
+# in the thread's arena.
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 128 * 1024
 
-def _glibc_malloc_trim():
-    """glibc's malloc_trim(3), or None where there is none (not Linux, musl)."""
+
+def _glibc():
+    """The C library when it is glibc (it has malloc_trim and mallopt), else None (not Linux, musl)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        trim = ctypes.CDLL(None).malloc_trim
+        libc = ctypes.CDLL(None)
+        trim, mallopt = libc.malloc_trim, libc.mallopt
     except (OSError, AttributeError):
         return None
-    trim.argtypes = (ctypes.c_size_t,)
-    trim.restype = ctypes.c_int
-    return trim
+    trim.argtypes, trim.restype = (ctypes.c_size_t,), ctypes.c_int
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return libc
+
+
+LIBC = _glibc()
 
 
 def _trim_after_full_collection(phase: str, info: dict) -> None:
-    if phase == "stop" and info.get("generation") == 2:
-        TRIM(0)
-
-
-TRIM = _glibc_malloc_trim()
+    if phase == "stop" and info.get("generation") == 2 and LIBC is not None:
+        LIBC.malloc_trim(0)
 
 
 @st.cache_resource(show_spinner=False)
 def return_freed_memory() -> bool:
-    """Once per server: after every full collection (Streamlit makes one after each script run),
-    hand the memory malloc holds free back to the system (glibc's malloc_trim). Returns True when
-    that is set up (Linux with glibc).
+    """Once per server: large blocks in mappings of their own (M_MMAP_THRESHOLD), and after every
+    full collection (Streamlit makes one after each script run) the memory malloc holds free handed
+    back to the system (malloc_trim). Returns True when that is set up (Linux with glibc).
 
     Streamlit runs each session's script in a thread of its own, and glibc gives threads arenas of
-    their own (up to 8 per core) that keep what a run freed: ten sessions opening at once on a
-    10,000-office table left each run's peak behind, and RSS grew by 17 to 20 MB per extra session
-    while the sessions themselves hold about 4 MB (tracemalloc, bench/memtrace.py). Capping the
-    arenas (``MALLOC_ARENA_MAX=2`` in the server's environment) showed the same: 4.1 MB; a cap set
-    from the app comes too late, after the server's threads have made their arenas.
+    their own (up to 8 per core) that keep what a run freed: with ten sessions opening at once on a
+    10,000-office table, RSS grew by 18.6 MB per extra session, while tracemalloc saw the sessions
+    hold about 3.5 MB each (bench/memtrace.py). With the trim alone: 15.9 MB; with the fixed
+    threshold too: 7.6 MB. ``MALLOC_ARENA_MAX=2`` in the server's environment as well: 4.8 MB (it
+    must be set before the server starts its threads: ./run, the Dockerfile; the app starts too late).
     """
-    if TRIM is None:
+    if LIBC is None:
         return False
+    LIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     if _trim_after_full_collection not in gc.callbacks:
         gc.callbacks.append(_trim_after_full_collection)
     return True

@@ -59,12 +59,12 @@ print((before - psutil.Process().memory_info().rss) / 1e6)
 """
 
 
-def _given_back_mb(mode: str) -> float:
+def _given_back_mb(mode: str, probe: str = TRIM_PROBE) -> float:
     import subprocess
 
     from tests.conftest import ROOT
 
-    done = subprocess.run([sys.executable, "-c", TRIM_PROBE, mode], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    done = subprocess.run([sys.executable, "-c", probe, mode], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=120, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -76,6 +76,40 @@ def test_a_full_collection_gives_freed_memory_back_to_the_system():
     collection Streamlit makes after each run."""
     assert _given_back_mb("plain") < 40  # without it the holes stay in the process
     assert _given_back_mb("trim") > 100
+
+
+# A thread frees a 1 MB block (glibc then raises its threshold for mappings to that size), then
+# allocates 150 more with small blocks between them that stay (so the arena cannot shrink from its
+# top), and frees the large ones; no collection runs. Prints how much RSS the frees gave back.
+MMAP_PROBE = r"""
+import gc, sys, threading
+import psutil
+gc.disable()
+if sys.argv[1] == "threshold":
+    from dashboard.process import return_freed_memory
+    assert return_freed_memory()
+keep, large = [], []
+def work():
+    del_me = bytearray(1 << 20)
+    del del_me
+    for i in range(150):
+        large.append(bytearray(1 << 20))
+        keep.append(bytes(2000 + i))
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+before = psutil.Process().memory_info().rss
+large.clear()
+print((before - psutil.Process().memory_info().rss) / 1e6)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mmap threshold")
+def test_large_blocks_go_back_to_the_system_when_freed():
+    """A run's large strings and buffers (a 10,000-office layer is about 1 MB, and each copy on its
+    way to the browser) must not stay in the session thread's arena once freed."""
+    assert _given_back_mb("plain", MMAP_PROBE) < 40
+    assert _given_back_mb("threshold", MMAP_PROBE) > 120
 
 
 def test_every_run_sets_up_the_trim_first():
