@@ -61,6 +61,19 @@ def count_line(page) -> str:
     return page.locator("p.office-count").inner_text()
 
 
+def wait_for_answer(page, count: int, query: str = "") -> None:
+    """Until the server's whole answer is in: the count line says ``count`` and the map has drawn
+    the layer of that run (its filter state has ``query``), so holding now holds nothing of it."""
+    page.wait_for_function(f"() => document.querySelector('p.office-count').dataset.count === '{count}'",
+                           timeout=60_000)
+    page.wait_for_function(
+        """([sel, count, query]) => { const f = document.querySelector(sel);
+            const ux = f && f.contentWindow.__officeUx; const c = ux && ux.current;
+            return !!c && c.cfg.filter.query === query && c.cfg.filter.shown.filter(Boolean).length === count
+                && !ux.filterLocal; }""",
+        arg=[MAP_FRAME, count, query], timeout=60_000)
+
+
 def test_sidebar_and_legend_changes_redraw_the_map_before_the_server_answers(streamlit_server, page):
     held = HeldServer()
     page.route_web_socket("**/_stcore/stream", held)
@@ -68,6 +81,7 @@ def test_sidebar_and_legend_changes_redraw_the_map_before_the_server_answers(str
     frame = wait_for_map(page)
     wait_for_offices(page, 14)
     assert count_line(page) == "14 offices shown"
+    wait_for_answer(page, 14)
 
     held.hold()
     page.locator(".st-key-type_liaison_office label").first.click()
@@ -94,7 +108,7 @@ def test_sidebar_and_legend_changes_redraw_the_map_before_the_server_answers(str
 
     # A search typed and a region chosen, again with the server held.
     page.locator(".st-key-only_regional_bureau button").first.click()
-    page.wait_for_function("() => document.querySelector('p.office-count').dataset.count === '6'", timeout=60_000)
+    wait_for_answer(page, 6)
     held.hold()
     search = page.locator(".st-key-q input")
     search.click()
@@ -105,7 +119,7 @@ def test_sidebar_and_legend_changes_redraw_the_map_before_the_server_answers(str
     held.release()
     page.wait_for_function("() => document.querySelector('p.office-count').dataset.count === '1'", timeout=60_000)
     search.fill("")
-    page.wait_for_function("() => document.querySelector('p.office-count').dataset.count === '6'", timeout=60_000)
+    wait_for_answer(page, 6)
     held.hold()
     page.locator(".st-key-regions input").click()
     page.get_by_role("option", name="Americas").click()

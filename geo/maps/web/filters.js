@@ -100,7 +100,8 @@
     if (!c || !c.cfg.filter) { return; }
     var before = shownState(ux);
     state.at = Date.now();
-    ux.filterLocal = state;
+    // The server's own state (e.g. the checkboxes redrawn by its answer) is no local change.
+    ux.filterLocal = sameState(state, serverState(c.cfg.filter)) ? null : state;
     if (sameState(before, state)) { return; }
     window.GsOfficeMarkers.redraw(c, rowsFor(c));
     updateLegend(c, state);
@@ -139,19 +140,30 @@
       if (window.parent === window) { return; }
       doc = window.parent.document;
     } catch (e) { return; }  // a page of another origin: the server's answers only
-    var timer = 0;
+    var observer = null, sidebar = null, timers = {};
+    var observe = function () {  // the sidebar as it is now (Streamlit may draw it anew)
+      var current = doc.querySelector('[data-testid="stSidebar"]');
+      if (!observer || !current || current === sidebar) { return; }
+      observer.disconnect();
+      sidebar = current;
+      observer.observe(sidebar, {subtree: true, childList: true, attributes: true, characterData: true});
+    };
     var check = function () {
-      timer = 0;
+      observe();
       var c = ux.current;
       if (!c || !c.cfg.filter) { return; }
-      var now = readSidebar(doc, c);
-      if (!now) { return; }
+      var state = readSidebar(doc, c);
+      if (!state) { return; }
       var before = ux.filterDom;
-      ux.filterDom = now;
-      if (before && !sameState(before, now)) { apply(ux, now); }
+      ux.filterDom = state;
+      if (before && !sameState(before, state)) { apply(ux, state); }
     };
-    var soon = function () { if (!timer) { timer = setTimeout(check, 0); } };
-    var now = function () { clearTimeout(timer); check(); };
+    var later = function (ms) {
+      if (timers[ms]) { return; }
+      timers[ms] = setTimeout(function () { timers[ms] = 0; check(); }, ms);
+    };
+    // Some widgets draw a change a little later (a region chosen in its menu): look again shortly after.
+    var soon = function () { later(0); later(120); later(400); };
     var onClick = function (e) {
       var key = onlyButton(e.target);
       if (key && ux.current) {  // the checkboxes change only when the server answers: act now
@@ -160,18 +172,18 @@
       }
       // A checkbox is already toggled when its click is dispatched: redraw in this task, so the map
       // is painted before the page's own work on the change (and the rerun's answer) takes the thread.
-      if (e.target && e.target.type === "checkbox") { now(); } else { soon(); }
+      if (e.target && e.target.type === "checkbox") { check(); }
+      soon();
     };
-    var events = {click: onClick, input: now, change: soon, keyup: soon};
+    var onInput = function () { check(); soon(); };
+    var events = {click: onClick, input: onInput, change: soon, keyup: soon};
     Object.keys(events).forEach(function (name) { doc.addEventListener(name, events[name], true); });
-    var observer = null, sidebar = doc.querySelector('[data-testid="stSidebar"]');
-    if (sidebar && window.MutationObserver) {  // a region chosen in its menu (outside the sidebar)
-      observer = new MutationObserver(soon);
-      observer.observe(sidebar, {subtree: true, childList: true, attributes: true, characterData: true});
-    }
+    if (window.MutationObserver) { observer = new MutationObserver(soon); }
+    observe();
     window.addEventListener("pagehide", function () {
       Object.keys(events).forEach(function (name) { doc.removeEventListener(name, events[name], true); });
       if (observer) { observer.disconnect(); }
+      Object.keys(timers).forEach(function (ms) { clearTimeout(timers[ms]); });
     });
     ux.filterWatch = true;
   }

@@ -438,6 +438,9 @@
     addMarkers(c);
     installKeyboard(c);
     orderMarkers(c.map);
+    if (rows.length && !anyInView(c)) {  // as keepView does: the offices now shown are all out of view
+      fitTo(c, {bounds: L.latLngBounds(rows.map(function (r) { return [r[0], r[1]]; }))});
+    }
   }};
   // What web/large.js (a table over geo.maps.markers.LARGE_TABLE offices) draws with.
   window.GsOfficeMarkers.parts = {plain: plain, fill: fill, sendNow: sendNow, highlight: highlight,
