@@ -55,8 +55,9 @@ def return_freed_memory() -> bool:
     their own (up to 8 per core) that keep what a run freed: with ten sessions opening at once on a
     10,000-office table, RSS grew by 18.6 MB per extra session, while tracemalloc saw the sessions
     hold about 3.5 MB each (bench/memtrace.py). With the trim alone: 15.9 MB; with the fixed
-    threshold too: 7.6 MB. ``MALLOC_ARENA_MAX=2`` in the server's environment as well: 4.8 MB (it
-    must be set before the server starts its threads: ./run, the Dockerfile; the app starts too late).
+    threshold too: 4.9 to 7.6 MB in three runs (bench/RESULTS.md). ``MALLOC_ARENA_MAX=2`` in the
+    server's environment (with the trim alone): 4.8 MB; it must be set before the server starts its
+    threads (./run, the Dockerfile): set from the app, it comes too late.
     """
     if LIBC is None:
         return False
