@@ -13,6 +13,7 @@ from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
 from dashboard.sidebar import TYPE_ACTION_KEY, queue_type_action
 from geo.maps.coverage import coverage_geojson
+from geo.maps.markers import LARGE_TABLE
 from geo.markup import esc
 from i18n import N_, _
 
@@ -74,91 +75,104 @@ doc.addEventListener("keydown", function (e) {
 }, true);
 """
 
-page = start_page(title=N_("Map"))
-shown = page.shown
-state = st.session_state
-query = page.filters.query
-
-st.html(PAGE_CSS)
-
-ids = list(shown.sort_values("name")["id"])
 PENDING_OFFICE = "_pending_office"  # a marker click, taken before the list (its widget) is drawn
-pending = state.pop(PENDING_OFFICE, None)
-if pending in ids:
-    state["office"] = pending
-# A search that leaves exactly one office opens it (once for each search text, so it can be closed).
-if query and len(ids) == 1:
-    if state.get("_search_opened") != (query, ids[0]):
-        state["_search_opened"] = (query, ids[0])
-        state["office"] = ids[0]
-else:
-    state["_search_opened"] = None
-if state.get("office") not in ids:
-    state["office"] = None
 
 
+# The callbacks are module functions and the page's work is one function: Streamlit keeps a session's
+# callbacks until its next run, and a function defined at the script's top level would keep every
+# name of the script with it (the shown table, the office list: ~2.8 MB per session at 10,000
+# offices, bench/memtrace.py, issue #15).
 def select_office(office_id: str) -> None:
-    state[PENDING_OFFICE] = office_id
+    st.session_state[PENDING_OFFICE] = office_id
 
 
 def close_office() -> None:
-    state["office"] = None
+    st.session_state["office"] = None
 
 
-# The title and count above the map, the list of offices above the panel: the map and the panel
-# below them start at the same height and both fit in a 1280x720 window.
-head_column, list_column = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
-with head_column, st.container(key="map_page_head", gap="small"):
-    st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
-    # A polite live region: screen readers say the new count after each filter change.
-    st.markdown(
-        f'<p class="office-count" data-count="{len(shown)}" role="status" aria-live="polite">'
-        f"{esc(data.count_line(len(shown)))}</p>",
-        unsafe_allow_html=True,
-    )
-with list_column:
-    names = dict(zip(shown["id"], shown["name"], strict=True))
-    st.selectbox(
-        _("Office"),
-        options=ids if len(ids) <= 5000 else [i for i in ids if i == state.get("office")],  # #15: 100,000 froze the page
-        index=None,
-        format_func=lambda office_id: names.get(office_id, office_id),
-        placeholder=_("Choose an office…"),
-        key="office",
-        label_visibility="collapsed",  # the placeholder says it; the label stays for screen readers
-    )
+def main() -> None:
+    page = start_page(title=N_("Map"))
+    shown = page.shown
+    state = st.session_state
+    query = page.filters.query
 
-map_column, side_column = st.columns([3, 2], gap="medium")
-with map_column:
-    if shown.empty:
-        st.info(
-            _("No office matches these filters. Tick more office types, choose other regions or clear the search."),
-            icon="🔎",
-        )
-    with st.container(key="map_area"):
-        # Drawn even when no office matches, so the map and its view stay while the user types.
-        options = map_options(
-            selected=state.get("office"),
-            keep_view=True,
-            legend_actions=True,
-            active_types=page.filters.types,
-            fill_frame=True,
-            host_script=SIDEBAR_CLOSER_JS,
-            coverage=coverage_geojson(shown) if state.get("coverage") else None,
-        )
-        clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action,
-                             filters=browser_filter(page.offices, page.filters))
-    if clicked or state.get(TYPE_ACTION_KEY):
-        st.rerun()  # a click the change callback did not see (AppTest): draw it now
+    st.html(PAGE_CSS)
 
-with side_column:
-    chosen = state.get("office")
-    if chosen:
-        with st.container(key="office_sheet", gap="small"):
-            st.button(_("Close"), key="close_office", on_click=close_office, icon=":material/close:",
-                      type="tertiary")
-            show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
+    ids = list(shown.sort_values("name")["id"])
+    pending = state.pop(PENDING_OFFICE, None)
+    if pending in ids:
+        state["office"] = pending
+    # A search that leaves exactly one office opens it (once for each search text, so it can be closed).
+    if query and len(ids) == 1:
+        if state.get("_search_opened") != (query, ids[0]):
+            state["_search_opened"] = (query, ids[0])
+            state["office"] = ids[0]
     else:
-        st.caption(_("Click a marker or choose an office to see its details."))
+        state["_search_opened"] = None
+    if state.get("office") not in ids:
+        state["office"] = None
 
-finish_page(page)
+    # The title and count above the map, the list of offices above the panel: the map and the panel
+    # below them start at the same height and both fit in a 1280x720 window.
+    head_column, list_column = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
+    with head_column, st.container(key="map_page_head", gap="small"):
+        st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
+        # A polite live region: screen readers say the new count after each filter change.
+        st.markdown(
+            f'<p class="office-count" data-count="{len(shown)}" role="status" aria-live="polite">'
+            f"{esc(data.count_line(len(shown)))}</p>",
+            unsafe_allow_html=True,
+        )
+    with list_column:
+        # Over LARGE_TABLE offices the list holds only the chosen one (the search narrows the map): a
+        # list of 100,000 options froze the page for seconds (issue #15).
+        listed = ids if len(ids) <= LARGE_TABLE else [i for i in ids if i == state.get("office")]
+        chosen_rows = shown if len(listed) == len(ids) else shown[shown["id"].isin(listed)]
+        names = dict(zip(chosen_rows["id"], chosen_rows["name"], strict=True))
+        st.selectbox(
+            _("Office"),
+            options=listed,
+            index=None,
+            format_func=lambda office_id: names.get(office_id, office_id),
+            placeholder=_("Choose an office…"),
+            key="office",
+            label_visibility="collapsed",  # the placeholder says it; the label stays for screen readers
+        )
+
+    map_column, side_column = st.columns([3, 2], gap="medium")
+    with map_column:
+        if shown.empty:
+            st.info(
+                _("No office matches these filters. Tick more office types, choose other regions or clear the search."),
+                icon="🔎",
+            )
+        with st.container(key="map_area"):
+            # Drawn even when no office matches, so the map and its view stay while the user types.
+            options = map_options(
+                selected=state.get("office"),
+                keep_view=True,
+                legend_actions=True,
+                active_types=page.filters.types,
+                fill_frame=True,
+                host_script=SIDEBAR_CLOSER_JS,
+                coverage=coverage_geojson(shown) if state.get("coverage") else None,
+            )
+            clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action,
+                                 filters=browser_filter(page.offices, page.filters))
+        if clicked or state.get(TYPE_ACTION_KEY):
+            st.rerun()  # a click the change callback did not see (AppTest): draw it now
+
+    with side_column:
+        chosen = state.get("office")
+        if chosen:
+            with st.container(key="office_sheet", gap="small"):
+                st.button(_("Close"), key="close_office", on_click=close_office, icon=":material/close:",
+                          type="tertiary")
+                show_panel(shown[shown["id"] == chosen].iloc[0], page.offices.attrs.get("extra_columns", []))
+        else:
+            st.caption(_("Click a marker or choose an office to see its details."))
+
+    finish_page(page)
+
+
+main()

@@ -344,10 +344,17 @@
     return a.distanceTo(b) < 3;
   }
 
+  function moving(map) {
+    return !!(map._animatingZoom || (map._panAnim && map._panAnim._inProgress));
+  }
+
   function fitTo(c, view) {
     var map = c.map, ux = c.ux;
     if (view.center) { map.setView(view.center, view.zoom); }
-    else if (view.bounds) { map.fitBounds(view.bounds, {padding: [40, 40], maxZoom: 5}); }
+    else if (view.bounds) {  // no office under the legend (bottom right)
+      var legend = c.legendDiv, below = legend ? legend.offsetHeight + 16 : 0;
+      map.fitBounds(view.bounds, {paddingTopLeft: [40, 40], paddingBottomRight: [40, Math.max(40, below)], maxZoom: 5});
+    }
     else { return; }
     ux.auto = null;
     map.once("moveend", function () { ux.auto = {c: map.getCenter(), z: map.getZoom()}; });
@@ -385,7 +392,7 @@
       var visible = Math.max(80, Math.min(h, host * 0.5 - top));  // the sheet takes the lower half
       if (p.y > visible - 24 || p.y < 40) { map.panBy([0, p.y - visible * 0.62]); }
     };
-    if (map._animatingZoom || (map._panAnim && map._panAnim._inProgress)) { map.once("moveend", lift); }
+    if (moving(map)) { map.once("moveend", lift); }
     else { lift(); }
   }
 
@@ -398,7 +405,9 @@
       fitTo(c, cfg.view);
     }
     setTimeout(function () {  // once the layer is on the map (streamlit-folium adds it after this script)
-      if (!first) { keepView(c); }
+      if (!first && moving(c.map)) {  // a fit of the browser's own filter still running: decide after it
+        c.map.once("moveend", function () { if (c.ux.current === undefined || c.ux.current === c) { keepView(c); } });
+      } else if (!first) { keepView(c); }
       if (cfg.keep && newSelection) { liftSelected(c); }
       ux.selected = cfg.selected;
       ux.clicked = null;
