@@ -4,8 +4,10 @@
 # Several replicas behind nginx: compose.yaml. Checked offline by tests/test_setup.py (hadolint).
 FROM python:3.11-slim-bookworm
 
+# MALLOC_ARENA_MAX: two malloc arenas, as ./run app (memory per session, dashboard/process.py).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    MALLOC_ARENA_MAX=2 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 

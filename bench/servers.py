@@ -86,7 +86,9 @@ def start(
 ) -> Server:
     """Start ``streamlit run script`` in ``cwd`` with ``root`` (the app's code) first on PYTHONPATH."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    # MALLOC_ARENA_MAX as ./run app and the Dockerfile deploy the app (the reference gets it too).
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+           **(env_extra or {})}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
     log_path = log_dir / f"{name}-{port}.log"
     with log_path.open("w") as log:
