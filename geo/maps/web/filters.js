@@ -20,9 +20,7 @@
       .normalize("NFKD").replace(/\p{M}/gu, "")
       .split(/\s+/).filter(Boolean).join(" ");
   };
-  var plain = function (s) {  // text of an escaped label
-    return new DOMParser().parseFromString(s, "text/html").documentElement.textContent;
-  };
+  var plain = function (s) { return window.GsOfficeMarkers.parts.plain(s); };  // text of an escaped label
   var sameSet = function (a, b) {
     if (a.length !== b.length) { return false; }
     var seen = {};
