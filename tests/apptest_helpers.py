@@ -58,3 +58,15 @@ def tour_data(at: AppTest) -> dict:
     match = re.search(r"window\.GsTour\.render\([^,]+,\s*[^,]+,\s*(\{.*\})\);", layer, re.S)
     assert match, "no tour in the map's layer"
     return json.loads(match.group(1))
+
+
+def layer_parts(layer) -> tuple[dict, list]:
+    """The office layer's config (``var cfg``) and rows (``var rows``), rendered in a bare folium map."""
+    from folium import Map
+
+    fmap = Map(tiles=None)
+    layer.add_to(fmap)
+    script = fmap.get_root().render()
+    config = json.loads(re.search(r"var cfg = (\{.*?\});\n", script).group(1))
+    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", script).group(1))
+    return config, rows

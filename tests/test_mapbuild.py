@@ -14,19 +14,9 @@ from geo.maps.markers import ID_SEPARATOR, office_id_from_tooltip, office_rows
 from geo.maps.styles import TYPE_STYLES, marker_svg
 from geo.markup import js_json
 from geo.offices.schema import OfficeType
+from tests.apptest_helpers import layer_parts
 
 HOSTILE = "<img src=x onerror=alert(1)> ` ${alert(1)} </script><script>alert(2)</script> {{7*7}}"
-
-
-def layer_parts(layer) -> tuple[dict, list]:
-    from folium import Map
-
-    fmap = Map(tiles=None)
-    layer.add_to(fmap)
-    script = fmap.get_root().render()
-    config = json.loads(re.search(r"var cfg = (\{.*?\});\n", script).group(1))
-    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", script).group(1))
-    return config, rows
 
 
 def test_one_marker_row_per_office_with_its_type(offices):

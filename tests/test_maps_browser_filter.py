@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import pandas as pd
 
 from geo.maps.build import BROWSER_FILTER_MAX, BrowserFilter, MapOptions, build_office_layer
 from geo.markup import esc
 from geo.offices.filtering import filter_offices, search_haystack, search_mask
-
-
-def layer_parts(layer) -> tuple[dict, list]:
-    from folium import Map
-
-    fmap = Map(tiles=None)
-    layer.add_to(fmap)
-    script = fmap.get_root().render()
-    cfg = json.loads(re.search(r"var cfg = (\{.*?\});\n", script).group(1))
-    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", script).group(1))
-    return cfg, rows
+from tests.apptest_helpers import layer_parts
 
 
 def test_the_layer_holds_the_whole_table_and_marks_what_the_server_shows(localised_offices):
