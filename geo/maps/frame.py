@@ -30,8 +30,9 @@ VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scal
 _FOLIUM_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>', re.IGNORECASE)
 
 
-class _RawHTML(Element):
-    """Header text rendered once already (no second pass through Jinja)."""
+class RawText(Element):
+    """Text placed in the page as it is, never parsed or rendered as a Jinja2 template (header text
+    rendered once already; the office layer's script, geo.maps.markers)."""
 
     def __init__(self, text: str):
         super().__init__()
@@ -58,7 +59,7 @@ class OfficeMap(folium.Map):
         header = self.get_root().header
         element = header._children.get(self.get_name())
         if element is not None:
-            header._children[self.get_name()] = _RawHTML(_FOLIUM_VIEWPORT.sub(VIEWPORT_META, element.render()))
+            header._children[self.get_name()] = RawText(_FOLIUM_VIEWPORT.sub(VIEWPORT_META, element.render()))
 
 
 # Leaflet's own English strings, marked for the catalogues (the frame's script puts them in place).

@@ -24,10 +24,11 @@ import json
 import re
 
 import pandas as pd
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure, MacroElement
 from folium.template import Template
 
 from geo.maps import assets
+from geo.maps.frame import RawText
 from geo.maps.styles import type_index
 from geo.maps.view import unwrap
 from geo.markup import esc, js_json
@@ -38,23 +39,14 @@ ID_SEPARATOR = "\u2063"
 LARGE_TABLE = 5000
 
 
-class _RawScript(Element):
-    """Script text placed in the page as it is: never parsed or rendered as a Jinja2 template."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs: object) -> str:
-        return self._text
-
-
 class OfficeMarkers(MacroElement):
     """Every office as a clustered DivIcon marker, the legend, optional hub lines, and the view.
 
     ``rows`` is :func:`office_rows`'s list (or its JSON text, drawn as a small table).
     """
 
+    # streamlit-folium takes a layer's script from this macro (``_template.module.script``) for
+    # feature_group_to_add; a page render goes through :meth:`render` instead.
     _template = Template(
         """
         {% macro script(this, kwargs) %}{{ this.script_text(this._parent._parent.get_name(),
@@ -92,7 +84,7 @@ class OfficeMarkers(MacroElement):
         figure = self.get_root()
         assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
         text = self.script_text(self._parent._parent.get_name(), self._parent.get_name())
-        figure.script.add_child(_RawScript(text), name=self.get_name())
+        figure.script.add_child(RawText(text), name=self.get_name())
 
 
 # A single-quoted JavaScript string: JSON's many double quotes need no escape (the browser scans the
