@@ -37,6 +37,10 @@ gatherUsageStats = false
 toolbarMode = "minimal"
 """
 START_TIMEOUT = 90.0
+# How the bench serves every app: "streamlit" (``streamlit run script``, as tests/conftest.py does)
+# or "uvicorn" (``python -m uvicorn`` on ``st.App(script)``, the same app behind uvicorn's own
+# listening socket, which gets TCP_NODELAY; a diagnostic for issue #15, see bench/RESULTS.md).
+SERVER = os.environ.get("BENCH_SERVER", "streamlit")
 
 _LIVE: set[subprocess.Popen] = set()
 
@@ -83,6 +87,7 @@ def start(
     log_dir: Path,
     env_extra: dict[str, str] | None = None,
     root: Path = ROOT,
+    server: str | None = None,
 ) -> Server:
     """Start ``streamlit run script`` in ``cwd`` with ``root`` (the app's code) first on PYTHONPATH."""
     port = free_port()
@@ -90,15 +95,14 @@ def start(
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
            **(env_extra or {})}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    server = server or SERVER
+    if server == "uvicorn":  # the options the streamlit command line sets, as environment variables
+        env.update(STREAMLIT_SERVER_HEADLESS="true", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+                   STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
     log_path = log_dir / f"{name}-{port}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", script,
-                "--server.port", str(port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none",
-            ],
+            _command(name, script, port, log_dir, server),
             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     _LIVE.add(process)
@@ -116,6 +120,23 @@ def start(
         time.sleep(0.25)
     stop(server)
     raise RuntimeError(f"{name} did not start in {START_TIMEOUT:.0f} s: {server.log_tail()}")
+
+
+def _command(name: str, script: str, port: int, log_dir: Path, server: str) -> list[str]:
+    if server != "uvicorn":
+        return [
+            sys.executable, "-m", "streamlit", "run", script,
+            "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+        ]
+    # st.App(script) resolves the script from the working directory; the wrapper lives in log_dir.
+    module = f"bench_asgi_{name}_{port}"
+    (log_dir / f"{module}.py").write_text(f"import streamlit as st\n\napp = st.App({script!r})\n", encoding="utf-8")
+    return [sys.executable, "-m", "uvicorn", f"{module}:app", "--app-dir", str(log_dir), "--host", "127.0.0.1",
+            "--port", str(port), "--no-access-log", "--log-level", "warning",
+            # As Streamlit's own server configures uvicorn (no websocket compression: its default).
+            "--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
 
 
 def stop(server: Server) -> None:
@@ -143,9 +164,10 @@ def stop_all() -> None:
 
 
 @contextlib.contextmanager
-def app_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[Server]:
-    """``streamlit run app.py`` from ``root`` (the repository or a snapshot) on ``table`` (OFFICES_CSV)."""
-    server = start("app", "app.py", root, log_dir, {"OFFICES_CSV": str(table)}, root)
+def app_server(log_dir: Path, table: Path, root: Path = ROOT, via: str | None = None) -> Iterator[Server]:
+    """``streamlit run app.py`` from ``root`` (the repository or a snapshot) on ``table`` (OFFICES_CSV);
+    ``via="uvicorn"``: served by uvicorn instead (see SERVER)."""
+    server = start("app", "app.py", root, log_dir, {"OFFICES_CSV": str(table)}, root, via)
     try:
         yield server
     finally:
@@ -153,20 +175,23 @@ def app_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[Server
 
 
 @contextlib.contextmanager
-def reference_server(log_dir: Path, table: Path, root: Path = ROOT) -> Iterator[Server]:
+def reference_server(log_dir: Path, table: Path, root: Path = ROOT,
+                     script: str = "reference_app.py", via: str | None = None) -> Iterator[Server]:
     """The reference app, run from a temporary folder with its config and static files.
 
-    ``root`` is the app's code (geo.maps.assets), put on the reference's PYTHONPATH.
+    ``root`` is the app's code (geo.maps.assets), put on the reference's PYTHONPATH. ``script``: another
+    script of bench/ run the same way (bench/maponly_app.py, a diagnostic).
     """
     folder = Path(tempfile.mkdtemp(prefix="bench-reference-"))
     try:
         # A snapshot's own reference (it imports that snapshot's geo), else this one.
-        own = root / "bench" / "reference_app.py"
-        shutil.copy(own if own.is_file() else REFERENCE_SCRIPT, folder / "reference_app.py")
+        own = root / "bench" / script
+        shutil.copy(own if own.is_file() else REFERENCE_SCRIPT.with_name(script), folder / script)
         (folder / ".streamlit").mkdir()
         (folder / ".streamlit" / "config.toml").write_text(REFERENCE_CONFIG, encoding="utf-8")
         _install_static(root, folder / "static")
-        server = start("reference", "reference_app.py", folder, log_dir, {"OFFICES_CSV": str(table)}, root)
+        server = start(script.removesuffix("_app.py"), script, folder, log_dir, {"OFFICES_CSV": str(table)}, root,
+                       via)
         try:
             yield server
         finally:
