@@ -61,12 +61,13 @@ def tour_data(at: AppTest) -> dict:
 
 
 def layer_parts(layer) -> tuple[dict, list]:
-    """The office layer's config (``var cfg``) and rows (``var rows``), rendered in a bare folium map."""
+    """The office layer's config (``var cfg``) and rows (``var rows``; None when the rows are in a
+    table file), rendered in a bare folium map."""
     from folium import Map
 
     fmap = Map(tiles=None)
     layer.add_to(fmap)
     script = fmap.get_root().render()
     config = json.loads(re.search(r"var cfg = (\{.*?\});\n", script).group(1))
-    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", script).group(1))
+    rows = json.loads(re.search(r"var rows = (\[.*?\]|null);\n", script).group(1))
     return config, rows

@@ -124,9 +124,9 @@ def test_finer_levels_are_fetched_only_when_the_zoom_needs_them(streamlit_server
     frame = page.query_selector(MAP_FRAME).content_frame()
     frame.wait_for_function("() => document.querySelectorAll('.leaflet-gs-base-pane path').length > 100")
     assert frame.evaluate(FETCHED) == ["countries-110m.geojson"]  # the world view: nothing more
-    frame.evaluate("() => window.map.setView([45.76, 4.84], 4, {animate: false})")
+    frame.evaluate("() => { window.map.setView([45.76, 4.84], 4, {animate: false}); }")
     frame.wait_for_function(f"() => ({FETCHED})().includes('world-50m.geojson')")
-    frame.evaluate("() => window.map.setView([1.29, 103.85], 12, {animate: false})")
+    frame.evaluate("() => { window.map.setView([1.29, 103.85], 12, {animate: false}); }")
     frame.wait_for_function(f"() => ({FETCHED})().includes('10m/e100n00.geojson')")
     frame.wait_for_function("() => document.querySelectorAll('.gs-place').length > 0")
     fetched = frame.evaluate(FETCHED)

@@ -27,6 +27,7 @@ class HeldServer:
 
     def __init__(self) -> None:
         self.held = False
+        self.received = 0  # bytes the server has sent
         self.waiting: list = []
         self.route = None
         self.lock = threading.Lock()
@@ -38,6 +39,7 @@ class HeldServer:
 
         def from_server(message) -> None:
             with self.lock:
+                self.received += len(message)
                 if self.held:
                     self.waiting.append(message)
                     return

@@ -183,7 +183,7 @@ def test_filter_changes_keep_the_users_view_unless_the_offices_would_leave_it(st
     open_map(pg, streamlit_server.url + "/")
     handle = map_handle(pg)
     # The user looks at Europe.
-    handle.evaluate("() => window.map.setView([48.5, 8], 5, {animate: false})")
+    handle.evaluate("() => { window.map.setView([48.5, 8], 5, {animate: false}); }")
     view = handle.evaluate("() => [window.map.getZoom(), window.map.getCenter()]")
     pg.get_by_text("Regional bureau (6)").click()  # no regional bureau in Europe: nothing leaves the view
     # (Counted by the live region: markers far outside the view are not drawn.)

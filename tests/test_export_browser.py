@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 
+from bench import synthetic
 from geo.exports import html_map
 from geo.exports import sheet as sheet_export
 from geo.exports import table as table_export
 from geo.maps.build import MapOptions
+from geo.maps.markers import LARGE_TABLE
 from tests.conftest import ARTIFACTS, FILES_ONLY, OFFICES_DRAWN_JS, ROOT, new_watched_page, wait_until_steady
 from tests.test_exports import HOSTILE, SOURCE, hostile_offices
 
@@ -176,3 +179,17 @@ def test_exports_of_an_uploaded_table_name_the_upload_not_interpol(streamlit_ser
     assert "uploaded table" in source and "interpol.int" not in source and "offices.csv" not in source
     assert "Desk of the uploaded table" in offline_map and "Desk of the uploaded table" in printable
     page.watch.assert_clean()
+
+
+def test_exported_large_map_clusters_on_the_page_with_no_worker(offline, tmp_path):
+    """Over LARGE_TABLE offices an export carries the rows in the page, and Supercluster and the index
+    inlined: a page opened from a file can start no worker from /app/static, so the index runs on it."""
+    rows = synthetic.generate_rows(LARGE_TABLE + 500)
+    frame = pd.DataFrame(rows)
+    frame[["latitude", "longitude"]] = frame[["latitude", "longitude"]].astype(float)
+    path = tmp_path / "large-map.html"
+    path.write_text(html_map.map_html(frame, generated=DAY, source=SOURCE), encoding="utf-8")
+    page = open_file(offline, path)
+    page.wait_for_function(f"() => ({COUNT_DRAWN})() === {len(frame)}", timeout=60_000)
+    assert 0 < page.locator(".office-cluster").count() < 1_000
+    offline.watch.assert_clean()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from geo.maps.build import BROWSER_FILTER_MAX, BrowserFilter, MapOptions, build_office_layer
+from geo.maps.tablefile import table_file
 from geo.markup import esc
 from geo.offices.filtering import filter_offices, search_haystack, search_mask
 from tests.apptest_helpers import layer_parts
@@ -26,18 +29,38 @@ def test_the_layer_holds_the_whole_table_and_marks_what_the_server_shows(localis
     assert f["regionLabels"] == {"Africa": "Afrique &lt;b&gt;"}
 
 
-def test_other_pages_and_large_tables_get_only_the_offices_shown(localised_offices):
+def test_other_pages_get_only_the_offices_shown(localised_offices):
     table = localised_offices("en")
     shown = table[table["office_type"] == "liaison_office"]
     cfg, rows = layer_parts(build_office_layer(shown, MapOptions()))
     assert "filter" not in cfg and [r[3] for r in rows] == list(shown["id"])
 
+
+def test_large_tables_go_once_as_a_static_file_and_the_layer_carries_only_the_filters(localised_offices):
+    table = localised_offices("fr")
     big = pd.concat([table] * (BROWSER_FILTER_MAX // len(table) + 1), ignore_index=True)
     big["id"] = [f"office-{i}" for i in range(len(big))]
-    bf = BrowserFilter(table=big, types=("liaison_office",), regions=(), query="")
+    big.loc[0, "name"] = "</script><b>\u2028O'Brien & Co"
+    extra = ("name_en", "city_en", "country_en")
+    bf = BrowserFilter(table=big, types=("liaison_office",), regions=("Europe",), query="vienne <b>",
+                       search_columns=extra)
     few = big[big["office_type"] == "liaison_office"]
-    cfg, rows = layer_parts(build_office_layer(few, MapOptions(), bf))
-    assert "filter" not in cfg and len(rows) == len(few) < len(big)
+    layer = build_office_layer(few, MapOptions(), bf)
+    cfg, rows = layer_parts(layer)
+    assert rows is None  # no row goes through the websocket
+    assert cfg["filter"] == {"types": ["liaison_office"], "regions": ["Europe"], "query": "vienne &lt;b&gt;",
+                             "regionLabels": {}, "large": True}
+    url = layer._children["office_markers"].large_json
+    written = table_file(big, extra)
+    assert json.loads(url)["data"] == written.url and written.count == len(big)
+    data = json.loads(written.path.read_bytes())
+    assert [r[3] for r in data["rows"]] == list(big["id"])
+    assert data["rows"][0][4] == "&lt;/script&gt;&lt;b&gt;\u2028O&#x27;Brien &amp; Co"  # names drawn as HTML: escaped
+    assert data["region"] == list(big["region"]) and data["text"] == search_haystack(big, extra).tolist()
+    # Written once per table: the next run of the page finds it, and another table gets its own file.
+    before = written.path.stat().st_mtime_ns
+    assert table_file(big, extra) == written and written.path.stat().st_mtime_ns == before
+    assert table_file(big.iloc[1:], extra).url != written.url
 
 
 def test_search_texts_and_query_are_escaped():

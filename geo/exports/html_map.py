@@ -105,8 +105,13 @@ def _inline_assets(page: str, base_url: str) -> tuple[str, str]:
     those style sheets as <style> elements, to go first in <head> so the map's own CSS overrides them."""
     inline: dict[str, str] = {}
     styles = []
-    for name, url in assets.js_links(base_url):
+    links = assets.js_links(base_url)
+    for name, url in links:
         inline[f'<script src="{url}"></script>'] = f"<script>{assets.inline_js(name)}</script>"
+    # The large-table index runs in the page of a file (no worker): its scripts follow the last one.
+    inline[f'<script src="{links[-1][1]}"></script>'] += "".join(
+        f"<script>{assets.inline_js(name)}</script>" for name in assets.EXPORT_JS
+    )
     for name, url in assets.css_links(base_url):
         css = assets.inline_css(name)
         if re.search("</style", css, re.IGNORECASE):

@@ -78,14 +78,16 @@ ASSETS: dict[str, Asset] = {
     # Tables over geo.maps.markers.LARGE_TABLE offices (issue #15): Supercluster (npm "supercluster"
     # 9.1.0, ISC, with kdbush bundled; web/vendor/ holds its licences), the layer that draws the
     # clusters of the view, and the Web Worker that builds them (loaded by URL: the app's CSP allows
-    # workers from 'self' only). Supercluster also goes into every map, for a page where no worker can
-    # start (an export opened from a file): there the index is built on the page itself.
+    # workers from 'self' only). The worker imports Supercluster itself; a page where no worker can
+    # start loads both into the page (large.js), and an export, opened from a file, has them inlined
+    # (EXPORT_JS), so the index is built on the page itself.
     "supercluster_js": Asset(WEB_DIR / "vendor" / "supercluster-9.1.0" / "supercluster.min.js",
                              "vendor/supercluster-9.1.0/supercluster.min.js"),
     "large_js": Asset(WEB_DIR / "large.js", "map/large.js"),
     "large_worker_js": Asset(WEB_DIR / "large-worker.js", "map/large-worker.js"),
 }
-JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js", "basemap_js", "markers_js", "filters_js", "supercluster_js", "large_js")
+JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js", "basemap_js", "markers_js", "filters_js", "large_js")
+EXPORT_JS = ("supercluster_js", "large_worker_js")  # inlined after JS_ORDER in an export (no worker there)
 CSS_ORDER = ("leaflet_css", "markercluster_css")
 
 

@@ -36,6 +36,7 @@ from geo.maps.frame import MAP_CSS, MapAccessibility, OfficeMap
 from geo.maps.legend import LEGEND_ACTION, UI_TEXT, legend_html
 from geo.maps.markers import ID_SEPARATOR, LARGE_TABLE, OfficeMarkers, office_rows
 from geo.maps.styles import english_type_labels, marker_types
+from geo.maps.tablefile import table_file
 from geo.maps.view import fit_bounds, origin_of, unwrap
 from geo.markup import esc, js_json
 from geo.offices.filtering import search_haystack
@@ -200,8 +201,8 @@ class BrowserFilter:
     The layer then holds every office of ``table`` (the whole table the filters choose from), each
     with its region and the folded text a search looks in; ``cfg.filter.shown`` marks the offices
     the server's filters let through, which is what the map draws once the server has answered.
-    Tables over :data:`BROWSER_FILTER_MAX` offices get no browser filter (the layer holds only the
-    offices shown, as on the other pages).
+    Over :data:`BROWSER_FILTER_MAX` placed offices the table is a static file instead, filtered by
+    the map's Web Worker with the same rule (``cfg.filter.large``; see :func:`build_office_layer`).
     """
 
     table: pd.DataFrame
@@ -212,7 +213,17 @@ class BrowserFilter:
     search_columns: tuple[str, ...] = ()  # searched besides name, city and country
 
 
-BROWSER_FILTER_MAX = LARGE_TABLE  # above it, web/large.js draws the offices the server sends
+BROWSER_FILTER_MAX = LARGE_TABLE  # above it, web/large.js's worker fetches the table and filters it
+
+
+def _filter_state(bf: BrowserFilter) -> dict[str, object]:
+    """The server's filter state and the sidebar's region labels, as web/filters.js reads them."""
+    return {
+        "types": list(bf.types),
+        "regions": list(bf.regions),
+        "query": esc(bf.query),  # compared only (never drawn as HTML)
+        "regionLabels": {str(code): esc(label) for code, label in bf.region_labels.items()},
+    }
 
 
 def _filter_config(drawn: pd.DataFrame, shown: pd.DataFrame, bf: BrowserFilter) -> dict[str, object]:
@@ -223,10 +234,7 @@ def _filter_config(drawn: pd.DataFrame, shown: pd.DataFrame, bf: BrowserFilter) 
         "region": [str(r) for r in drawn["region"]],
         # Escaped like every string from the data; web/filters.js escapes the search words the same way.
         "text": [esc(text) for text in search_haystack(drawn, bf.search_columns)],
-        "types": list(bf.types),
-        "regions": list(bf.regions),
-        "query": esc(bf.query),  # compared only (never drawn as HTML)
-        "regionLabels": {str(code): esc(label) for code, label in bf.region_labels.items()},
+        **_filter_state(bf),
     }
 
 
@@ -236,17 +244,25 @@ def build_office_layer(
     """One FeatureGroup with every placed office of ``offices`` (already filtered) and the legend.
 
     With ``browser_filter`` (the map page) the layer holds the whole table and filters it in the
-    browser (see :class:`BrowserFilter`).
+    browser (see :class:`BrowserFilter`). Over :data:`BROWSER_FILTER_MAX` placed offices the table
+    goes to the browser as a static file (:mod:`geo.maps.tablefile`), written once per table, and
+    the layer carries only the filter state: a filter change or a selection re-sends no rows.
     """
     options = options or MapOptions()
     origin = origin_of(offices.dropna(subset=["latitude", "longitude"])["longitude"])
     config = _layer_config(offices, options, origin)
-    drawn = offices
-    if browser_filter is not None and len(browser_filter.table) <= BROWSER_FILTER_MAX:
-        drawn = browser_filter.table.dropna(subset=["latitude", "longitude"])
-        config["filter"] = _filter_config(drawn, offices, browser_filter)
     group = folium.FeatureGroup(name="offices", control=False)
-    markers = OfficeMarkers(js_json(config), office_rows(drawn, origin), options.asset_base_url)
+    if browser_filter is not None:
+        table = browser_filter.table.dropna(subset=["latitude", "longitude"])
+        if len(table) > BROWSER_FILTER_MAX:
+            written = table_file(browser_filter.table, browser_filter.search_columns, base_url=options.asset_base_url)
+            config["filter"] = {**_filter_state(browser_filter), "large": True}
+            markers = OfficeMarkers(js_json(config), None, options.asset_base_url, table_url=written.url)
+            group.add_child(markers, name="office_markers")
+            return group
+        config["filter"] = _filter_config(table, offices, browser_filter)
+        offices = table
+    markers = OfficeMarkers(js_json(config), office_rows(offices, origin), options.asset_base_url)
     group.add_child(markers, name="office_markers")
     return group
 

@@ -10,7 +10,9 @@ Above :data:`LARGE_TABLE` offices (issue #15) ``rows`` is one JavaScript *string
 JSON (:func:`js_string`: a string literal costs the browser a scan, an array literal of 100,000 rows
 a parse three times as long), and ``cfg.largeTable`` names the Web Worker that parses it and clusters
 it with Supercluster (``web/large.js``, ``web/large-worker.js``): the page draws only the clusters
-of the view.
+of the view. On the map page the rows are not in the page at all: ``rows`` is ``null`` and
+``cfg.largeTable.data`` names the table's static file (:mod:`geo.maps.tablefile`), which the worker
+fetches once and filters as the page asks.
 
 The script is placed in the page as it is (:meth:`OfficeMarkers.render`), never compiled as a
 Jinja2 template the way branca's ``MacroElement.render`` compiles every rendered script (the whole
@@ -54,18 +56,28 @@ class OfficeMarkers(MacroElement):
         """
     )
 
-    def __init__(self, config_json: str, rows: list[list[object]] | str, asset_base_url: str = assets.STATIC_URL):
+    def __init__(
+        self,
+        config_json: str,
+        rows: list[list[object]] | str | None,
+        asset_base_url: str = assets.STATIC_URL,
+        *,
+        table_url: str | None = None,
+    ):
         super().__init__()
         self._name = "OfficeMarkers"
         self.config_json = config_json
-        self.large = not isinstance(rows, str) and len(rows) > LARGE_TABLE
-        if isinstance(rows, str):
+        # table_url: the rows are in a static file (geo.maps.tablefile) the map's worker fetches.
+        self.large = table_url is not None or (not isinstance(rows, str) and rows is not None and len(rows) > LARGE_TABLE)
+        if table_url is not None or rows is None:
+            self.rows_json = "null"
+        elif isinstance(rows, str):
             self.rows_json = rows
         elif self.large:
             self.rows_json = js_string(json.dumps(rows, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
         else:
             self.rows_json = js_json(rows)
-        self.large_json = js_json(large_table_config(asset_base_url)) if self.large else "null"
+        self.large_json = js_json(large_table_config(asset_base_url, table_url)) if self.large else "null"
 
     def script_text(self, map_name: str, group_name: str) -> str:
         """The layer's script: the config, the rows and the call to web/markers.js."""
@@ -101,12 +113,14 @@ def js_string(text: str) -> str:
     return "'" + _TEMPLATE_OPENER.sub(r"\\u007b", text.translate(_JS_STRING)) + "'"
 
 
-def large_table_config(asset_base_url: str = assets.STATIC_URL) -> dict[str, object]:
-    """What web/large.js needs: the threshold, the worker's and Supercluster's URLs (same origin)."""
+def large_table_config(asset_base_url: str = assets.STATIC_URL, table_url: str | None = None) -> dict[str, object]:
+    """What web/large.js needs: the threshold, the worker's and Supercluster's URLs (same origin),
+    and the table file's URL when the rows are not in the page."""
     return {
         "min": LARGE_TABLE,
         "worker": assets.asset_url("large_worker_js", asset_base_url),
         "lib": assets.asset_url("supercluster_js", asset_base_url),
+        "data": table_url,
     }
 
 

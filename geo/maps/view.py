@@ -12,7 +12,8 @@ takes longitudes beyond ±180 as they are, so markers, lines and bounds agree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
+
+import numpy as np
 
 TURN = 360.0
 
@@ -26,16 +27,18 @@ def normalise(lon: float) -> float:
 def longitude_span(lons: Iterable[float]) -> tuple[float, float] | None:
     """(west, east) of the smallest arc holding every longitude, ``west`` in [-180, 180) and
     ``west <= east < west + 360``; None when there is none. Ties keep the plain west-to-east span."""
-    points = sorted({normalise(lon) for lon in lons})
-    if not points:
+    raw = np.fromiter(lons, dtype=float)
+    # normalise(), for the whole array at once (numpy's % has Python's sign): 100,000 offices in ms.
+    points = np.unique(np.where((raw >= -180.0) & (raw < 180.0), raw, np.mod(raw + 180.0, TURN) - 180.0))
+    if not len(points):
         return None
     # The gap across the antimeridian (last back round to first) is the default: plain min..max.
-    west, east = points[0], points[-1]
-    widest = points[0] + TURN - points[-1]
-    for before, after in pairwise(points):
-        if after - before > widest:
-            widest = after - before
-            west, east = after, before + TURN
+    west, east = float(points[0]), float(points[-1])
+    if len(points) > 1:
+        gaps = np.diff(points)
+        at = int(np.argmax(gaps))  # the first widest gap between neighbours
+        if gaps[at] > points[0] + TURN - points[-1]:
+            west, east = float(points[at + 1]), float(points[at]) + TURN
     return west, east
 
 

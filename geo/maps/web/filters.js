@@ -11,6 +11,10 @@
  *
  * The sidebar is read, never written: the checkboxes' states, the search box's text and the region
  * chips, as the user sees them (the page is the frame's parent, same origin).
+ *
+ * A large table (`cfg.filter.large`, over geo.maps.markers.LARGE_TABLE offices) is in the Web Worker
+ * of web/large.js, not in the page: there the state goes to the worker as {types: [type index],
+ * regions, words: [folded word]}, which applies the same rule and sends back the counts.
  */
 (function () {
   var STALE_MS = 5000;
@@ -59,37 +63,57 @@
     });
   }
 
-  // The rows to draw: the user's own change while the server has not answered it, else the server's.
-  function rowsFor(c) {
+  // The user's own change while the server has not answered it (and not for long), else null.
+  function pending(c) {
     var ux = c.ux, f = c.cfg.filter, local = ux.filterLocal;
     if (local && (sameState(local, serverState(f)) || Date.now() - local.at > STALE_MS)) { ux.filterLocal = local = null; }
-    var keep = local ? keepMask(c, local) : f.shown.map(Boolean);
+    return local;
+  }
+
+  // The rows to draw: the user's own change while the server has not answered it, else the server's.
+  function rowsFor(c) {
+    var local = pending(c);
+    var keep = local ? keepMask(c, local) : c.cfg.filter.shown.map(Boolean);
     return c.all.filter(function (r, i) { return keep[i]; });
+  }
+
+  // A state as the worker of a large table applies it (web/large-worker.js).
+  function forWorker(c, state) {
+    var types = [];
+    c.cfg.types.forEach(function (t, i) { if (state.types.indexOf(t.key) >= 0) { types.push(i); } });
+    return {types: types, regions: state.regions.slice(), words: fold(state.query).split(" ").filter(Boolean)};
   }
 
   function shownState(ux) {
     return ux.filterLocal || serverState(ux.current.cfg.filter);
   }
 
-  function updateLegend(c, state) {  // counts and pressed entries, as the server's legend would show them
+  // Counts (per type index; null: leave them) and pressed entries (state; null: leave them), as the
+  // server's legend would show them.
+  function updateLegend(c, state, counts) {
     var div = c.legendDiv;
     if (!div) { return; }
-    var counts = {};
-    c.rows.forEach(function (r) { counts[r[2]] = (counts[r[2]] || 0) + 1; });
     c.cfg.types.forEach(function (t, i) {
       var li = div.querySelector("li.legend-" + t.key);
       if (!li) { return; }
-      var n = counts[i] || 0, on = state.types.indexOf(t.key) >= 0;
-      var count = li.querySelector(".count");
-      if (count) { count.textContent = String(n); }
-      if (li.classList.contains("has-actions")) {
+      var actions = li.classList.contains("has-actions");
+      if (counts) {
+        var n = counts[i] || 0, count = li.querySelector(".count");
+        if (count) { count.textContent = String(n); }
+        if (!actions) { li.classList.toggle("is-empty", !n); }
+      }
+      if (state && actions) {
+        var on = state.types.indexOf(t.key) >= 0, entry = li.querySelector(".legend-entry");
         li.classList.toggle("is-off", !on);
-        var entry = li.querySelector(".legend-entry");
         if (entry) { entry.setAttribute("aria-pressed", on ? "true" : "false"); }
-      } else {
-        li.classList.toggle("is-empty", !n);
       }
     });
+  }
+
+  function rowCounts(rows) {
+    var counts = [];
+    rows.forEach(function (r) { counts[r[2]] = (counts[r[2]] || 0) + 1; });
+    return counts;
   }
 
   // A filter state the user has just chosen: drawn now, unless the map already shows it.
@@ -101,8 +125,13 @@
     // The server's own state (e.g. the checkboxes redrawn by its answer) is no local change.
     ux.filterLocal = sameState(state, serverState(c.cfg.filter)) ? null : state;
     if (sameState(before, state)) { return; }
+    if (c.cfg.filter.large) {  // the worker has the table: it filters, then sends the counts
+      if (window.GsLargeOffices) { window.GsLargeOffices.filter(c, forWorker(c, state)); }
+      updateLegend(c, state, null);
+      return;
+    }
     window.GsOfficeMarkers.redraw(c, rowsFor(c));
-    updateLegend(c, state);
+    updateLegend(c, state, rowCounts(c.rows));
   }
 
   function readSidebar(doc, c) {  // null when the page shows no type checkboxes
@@ -186,20 +215,33 @@
     ux.filterWatch = true;
   }
 
+  function begin(c) {
+    var ux = c.ux;
+    ux.current = c;
+    if (!ux.filterWatch) { watch(ux); }
+    var doc = null;
+    try { doc = window.parent !== window ? window.parent.document : null; } catch (e) { doc = null; }
+    if (doc && !ux.filterDom) { ux.filterDom = readSidebar(doc, c); }
+  }
+
   window.GsOfficeFilters = {
     // A render of the layer: remember it, watch the sidebar (once), and say which rows to draw.
     start: function (c) {
-      var ux = c.ux;
-      ux.current = c;
-      if (!ux.filterWatch) { watch(ux); }
-      var doc = null;
-      try { doc = window.parent !== window ? window.parent.document : null; } catch (e) { doc = null; }
-      if (doc && !ux.filterDom) { ux.filterDom = readSidebar(doc, c); }
+      begin(c);
       return rowsFor(c);
+    },
+    // The same for a large table: the state its worker is to apply (web/large.js).
+    startLarge: function (c) {
+      begin(c);
+      return forWorker(c, pending(c) || serverState(c.cfg.filter));
     },
     // After the render's legend is drawn: show the user's own state in it while it is not answered.
     settle: function (c) {
-      if (c.ux.filterLocal) { updateLegend(c, c.ux.filterLocal); }
+      if (c.ux.filterLocal) { updateLegend(c, c.ux.filterLocal, rowCounts(c.rows)); }
+    },
+    // A large table's worker has applied a state: its counts per type index, and the state's entries.
+    counts: function (c, counts) {
+      if (c.ux.current === c) { updateLegend(c, pending(c), counts); }
     },
     // For each row of the render, whether a filter state lets it through (the tests compare it
     // with the server's geo.offices.filtering on the same states).

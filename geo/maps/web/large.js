@@ -1,10 +1,11 @@
 /* The office layer of a large table (over geo.maps.markers.LARGE_TABLE offices; issue #15).
  *
- * web/markers.js hands over its render state `c` when `rows` is a string (the rows' JSON, see
- * geo/maps/markers.py): render(c) sends the string to a Web Worker (web/large-worker.js, from the
- * app's own origin: cfg.largeTable.worker) that parses it and builds a Supercluster index, then
- * draws only the clusters and offices of the view, asking the worker again after every move. The
- * page's main thread never parses or clusters the table.
+ * web/markers.js hands over its render state `c` when `cfg.largeTable` is set (geo/maps/markers.py).
+ * render(c) has a Web Worker (web/large-worker.js, from the app's own origin: cfg.largeTable.worker)
+ * load the table, either the static file named by cfg.largeTable.data (the map page: fetched once,
+ * kept while later renders name the same file) or the rows' JSON string `rows` (an export), and
+ * build a Supercluster index, then draws only the clusters and offices of the view, asking the
+ * worker again after every move. The page's main thread never parses, filters or clusters the table.
  *
  * What the user sees is what markers.js draws for a small table: clusters (class office-cluster,
  * the count in <b>, one small shape per office type inside) that zoom in on click, offices as
@@ -12,8 +13,9 @@
  * click highlights them and reaches the server the same way (a tooltip carrying cfg.sep + id, sent
  * at once on the map page), the legend with counts, and the view.
  *
- * filter(c, keep): index only the rows whose `keep` entry is true (one per row), then redraw.
- * Every string in `cfg` and in the rows was HTML-escaped on the server.
+ * On the map page (cfg.filter, web/filters.js) the worker applies the filters: the server's at each
+ * render, the user's own change at once with filter(c, f) ({types, regions, words}); the legend's
+ * counts follow the worker's. Every string in `cfg` and in the rows was HTML-escaped on the server.
  */
 (function () {
   var parts = function () { return window.GsOfficeMarkers.parts; };
@@ -39,9 +41,25 @@
       if (st && m.gen === st.gen) { onAnswer(st, m); }
     };
     var local = function () {  // no worker (a page opened from a file): the same code on this thread
-      var handle = window.GsLargeIndex(function (m) { setTimeout(function () { answer(m); }, 0); });
-      ch.send = function (m) { setTimeout(function () { handle(m); }, 0); };
-      if (ch.sent) { ch.send(ch.sent); }
+      var queue = [], handle = null;
+      ch.send = function (m) { if (handle) { setTimeout(function () { handle(m); }, 0); } else { queue.push(m); } };
+      if (ch.sent) { queue.push(ch.sent); }
+      var start = function () {
+        handle = window.GsLargeIndex(function (m) { setTimeout(function () { answer(m); }, 0); });
+        queue.splice(0).forEach(ch.send);
+      };
+      // An export has Supercluster and the index in the page; a served page loads them now.
+      var need = [[!window.Supercluster, c.cfg.largeTable.lib], [!window.GsLargeIndex, c.cfg.largeTable.worker]]
+        .filter(function (n) { return n[0]; });
+      var next = function () {
+        if (!need.length) { start(); return; }
+        var s = document.createElement("script");
+        s.src = need.shift()[1];
+        s.onload = next;
+        s.onerror = function () { if (window.console) { window.console.error("office layer: cannot load " + s.src); } };
+        document.head.appendChild(s);
+      };
+      next();
     };
     try {
       var worker = new Worker(c.cfg.largeTable.worker);
@@ -66,9 +84,17 @@
     if (m.type === "ready") {
       st.ready = true;
       st.c.ux.largeCount = m.n;
+      st.bounds = m.bounds;
+      if (st.c.cfg.filter && window.GsOfficeFilters) { window.GsOfficeFilters.counts(st.c, m.counts); }
       refresh(st);
     } else if (m.type === "clusters" && m.req === st.req) {
       draw(st, m.items);
+      var refit = st.refit;
+      st.refit = false;
+      if (refit && !m.items.length && st.bounds) {  // the offices a filter now shows are all out of view
+        var b = st.bounds;
+        parts().fitTo(st.c, {bounds: [[b[0], b[1]], [b[2], b[3]]]});
+      }
     } else if (m.type === "expand" && st.expand && m.req === st.expand.req) {
       var map = st.c.map, at = st.expand.at;
       st.expand = null;
@@ -179,20 +205,24 @@
     }
     parts().addLegend(c);
     setView(st);
-    // The worker starts, and gets the rows, in a task of its own: the frame's first render (the map,
+    var f = c.cfg.filter && window.GsOfficeFilters ? window.GsOfficeFilters.startLarge(c) : null;
+    // The worker starts, and gets the table, in a task of its own: the frame's first render (the map,
     // its basemap, this script) is already the page's longest task (bench/results/large.md).
     setTimeout(function () {
       if (ux.large !== st) { return; }
       channel(c);
-      send(st, {type: "load", lib: c.cfg.largeTable.lib, rows: c.rows});
+      send(st, {type: "load", lib: c.cfg.largeTable.lib, data: c.cfg.largeTable.data || null,
+                rows: typeof c.all === "string" ? c.all : null, filter: f});
     }, 0);
   }
 
-  function filter(c, keep) {
+  // The user's own filter change (web/filters.js): the worker indexes the rows it keeps, then redraws.
+  function filter(c, f) {
     var st = c.ux.large;
     if (!st || st.c !== c) { return; }
     st.ready = false;
-    send(st, {type: "filter", keep: keep});
+    st.refit = true;
+    send(st, {type: "filter", filter: f});
   }
 
   window.GsLargeOffices = {render: render, filter: filter};

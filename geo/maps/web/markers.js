@@ -428,7 +428,7 @@
     var c = {map: map, group: group, cfg: cfg, all: rows, rows: rows, box: map.getContainer(), markers: {},
              legendDiv: null, ux: window.__officeUx || (window.__officeUx = {})};
     prepareFrame(c);
-    if (typeof rows === "string" && window.GsLargeOffices) { return window.GsLargeOffices.render(c); }  // web/large.js
+    if (cfg.largeTable && window.GsLargeOffices) { return window.GsLargeOffices.render(c); }  // web/large.js
     c.rows = shownRows(c);
     c.layer = makeLayer(c);
     addMarkers(c);
