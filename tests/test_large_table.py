@@ -3,7 +3,7 @@
 Over geo.maps.markers.LARGE_TABLE offices the map page draws the clusters of the view, computed by a
 Web Worker (geo/maps/web/large.js, large-worker.js) from the table's static file (geo/maps/tablefile.py;
 an export hands the rows over as one JSON string), which also applies the sidebar's filters. The
-map must draw every office (clusters add up to the table), keep the page's main thread free (no long
+map must draw every office (clusters add up to the table, in tab order west to east), keep the page's main thread free (no long
 task over LONG_TASK_BOUND_MS of CPU), zoom in on a cluster's click, open an office's panel from a click on
 its marker (the ``office-marker`` + ``data-office-id`` contract), with no page error and no content
 security policy violation (the worker comes from the app's own origin).
@@ -127,6 +127,10 @@ def test_large_table_draws_clusters_and_an_office_click_opens_its_panel(large_se
         # Every type's small shape shows in some cluster (colour and shape per type, as the small table).
         kinds = frame.evaluate("() => document.querySelectorAll('.office-cluster span svg').length")
         assert kinds >= 5
+        # Tab order west to east, as for a small table: the markers' elements in order of their x.
+        xs = frame.evaluate("""() => [...document.querySelectorAll('.leaflet-marker-pane > .leaflet-marker-icon')]
+            .map(el => el.getBoundingClientRect().x + el.getBoundingClientRect().width / 2)""")
+        assert len(xs) > 1 and xs == sorted(xs)
 
         # A cluster's click zooms in (to where it splits).
         zoom = frame.evaluate("() => window.map.getZoom()")

@@ -161,9 +161,13 @@
     st.offices.clearLayers();
     c.markers = {};
     c.ux.markers = c.markers;
-    for (var k = 0; k < items.length; k++) {
-      var it = items[k];
-      var at = [it[0], it[1] + 360 * Math.round((centre - it[1]) / 360)];  // the copy nearest the view's centre
+    var placed = items.map(function (it) {  // the copy nearest the view's centre
+      return {it: it, at: [it[0], it[1] + 360 * Math.round((centre - it[1]) / 360)]};
+    });
+    // Added west to east (north first at the same longitude): the keyboard's tab order, as for a small table.
+    placed.sort(function (a, b) { return a.at[1] - b.at[1] || b.at[0] - a.at[0]; });
+    for (var k = 0; k < placed.length; k++) {
+      var it = placed[k].it, at = placed[k].at;
       if (it[2]) { st.clusters.addLayer(clusterMarker(st, it, at)); } else { st.offices.addLayer(officeMarker(st, it, at)); }
     }
     var again = refocus && c.markers[refocus] && c.markers[refocus].getElement();
@@ -203,6 +207,7 @@
       map.on("moveend", function () { if (ux.large) { refresh(ux.large); } });
       map.on("movestart", function () { if (ux.large) { ux.large.expand = null; } });  // moved since the click
     }
+    parts().addShapes(c);  // the countries served, when the sidebar asks for them
     parts().addLegend(c);
     setView(st);
     var f = c.cfg.filter && window.GsOfficeFilters ? window.GsOfficeFilters.startLarge(c) : null;

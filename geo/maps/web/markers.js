@@ -150,7 +150,9 @@
     c.ux.layer = layer;
   }
 
-  function addShapes(c) {  // the countries the offices serve, lines from headquarters
+  // The countries the offices serve, lines from headquarters (a large table's rows are in its worker:
+  // no lines there, and on the map page, which alone draws large tables, there are none to draw).
+  function addShapes(c) {
     var cfg = c.cfg, rows = c.rows, group = c.group;
     if (cfg.coverage && cfg.coverage.features.length) {
       L.geoJSON(cfg.coverage, {interactive: false, style: function (f) {
@@ -158,7 +160,7 @@
                 fillOpacity: 0.3, className: "coverage-area"};
       }}).addTo(group);
     }
-    if (cfg.hub) {
+    if (cfg.hub && Array.isArray(rows)) {
       for (var j = 0; j < rows.length; j++) {
         if (rows[j][0] === cfg.hub[0] && rows[j][1] === cfg.hub[1]) continue;
         L.polyline([cfg.hub, [rows[j][0], rows[j][1]]], {color: "#1f2937", weight: 1.5,
@@ -453,5 +455,5 @@
   }};
   // What web/large.js (a table over geo.maps.markers.LARGE_TABLE offices) draws with.
   window.GsOfficeMarkers.parts = {plain: plain, fill: fill, sendNow: sendNow, highlight: highlight,
-                                  addLegend: addLegend, fitTo: fitTo};
+                                  addLegend: addLegend, addShapes: addShapes, fitTo: fitTo};
 })();
