@@ -108,7 +108,8 @@ def shown_offices(offices: pd.DataFrame, filters) -> pd.DataFrame:
 
 
 def count_line(n: int) -> str:
-    return ngettext("{n} office shown", "{n} offices shown", n).format(n=n)
+    """"1,234 offices shown": the count written the locale's way (a large table's counts need grouping)."""
+    return ngettext("{n} office shown", "{n} offices shown", n).format(n=i18n.number(n))
 
 
 def upload_name() -> str | None:

@@ -303,3 +303,18 @@ def test_briefing_directory_and_about_in_each_language(lang):
     assert "Valdecy Urquiza" in body
     assert [s.value for s in about.subheader] == [want["about"]]
     assert f"<h3>{html.escape(want['sg'])}</h3>" in body
+
+
+@pytest.mark.parametrize(
+    ("lang", "n", "expected"),
+    [("en", 100_000, "100,000 offices shown"), ("fr", 2_414, "2\u202f414 bureaux affichés"),
+     ("es", 12_345, "12.345 oficinas mostradas"), ("ar", 2_414, "2,414 مكتبًا معروضًا"), ("en", 14, "14 offices shown")],
+)
+def test_the_count_line_groups_digits_the_locale_way(lang, n, expected):
+    from dashboard.data import count_line
+
+    i18n.set_language(lang)
+    try:
+        assert count_line(n) == expected
+    finally:
+        i18n.set_language("en")
