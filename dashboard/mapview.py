@@ -73,7 +73,8 @@ def map_options(
         coverage=coverage,
         coverage_note=html.escape(_("Shaded: the countries the offices shown serve")) if coverage else "",
         # "{type}" is replaced in the map (never str.format: a type label may hold braces).
-        ui_text={"only": _("only"), "only_label": _("Show only: {type}")},
+        ui_text={"only": _("only"), "only_label": _("Show only: {type}"),
+                 "load_failed": _("The offices could not be loaded. Reload the page to try again.")},
         cluster_label=cluster_labels(),
         list_separator=i18n.list_separator(),
     )

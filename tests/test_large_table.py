@@ -184,3 +184,25 @@ def test_large_table_draws_clusters_and_an_office_click_opens_its_panel(large_se
     assert not tasks or tasks[0][0] <= LONG_TASK_BOUND_MS, f"main-thread tasks (CPU ms, wall ms): {tasks[:6]}"
     assert violations(page, messages) == []
     page.watch.assert_clean()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_table_file_that_cannot_be_fetched_is_said_on_the_map(large_server, page, lang):
+    """The table's file gone (pruned, a replica without it) or refused: the map says so and how to
+    recover, in the page's language, instead of staying empty."""
+    refused = []
+    page.context.route("**/app/static/tables/*.json", lambda route: (refused.append(route.request.url),
+                                                                      route.fulfill(status=404, body="")))
+    page.goto(large_server.url + f"/?lang={lang}")
+    wait_for_map(page, timeout=120_000)
+    note = page.frame_locator(MAP_FRAME).locator(".office-load-failed[role=alert]")
+    note.wait_for(timeout=60_000)
+    expected = {"en": "The offices could not be loaded. Reload the page to try again.",
+                "ar": "تعذّر تحميل المكاتب. أعد تحميل الصفحة للمحاولة مرة أخرى."}[lang]
+    assert note.inner_text() == expected and refused
+    assert note.get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    # The failed fetch is logged (the console, the 404) and nothing else went wrong.
+    logged = page.watch.errors + page.watch.failed
+    assert all("office layer" in entry or "/app/static/tables/" in entry for entry in logged), logged
+    page.watch.clear()

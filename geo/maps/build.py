@@ -42,6 +42,8 @@ from geo.markup import esc, js_json
 from geo.offices.filtering import search_haystack
 
 MAX_ZOOM = 18
+# Shown in the map when a large table's file cannot be fetched (ui_text["load_failed"] translates it).
+LOAD_FAILED = "The offices could not be loaded. Reload the page to try again."
 CLUSTER_LABEL: dict[str, str] = {"one": "{n} office: {names}", "other": "{n} offices: {names}"}
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
@@ -191,6 +193,7 @@ def _layer_config(offices: pd.DataFrame, options: MapOptions, origin: float) -> 
         "listSep": options.list_separator,
         "legendPrefix": LEGEND_ACTION,
         "hostScript": options.host_script,
+        "loadFailed": esc(options.ui_text.get("load_failed", LOAD_FAILED)),
     }
 
 

@@ -99,9 +99,28 @@
       var map = st.c.map, at = st.expand.at;
       st.expand = null;
       map.setView(at, Math.min(Math.max(m.zoom, map.getZoom() + 1), map.getMaxZoom()));
-    } else if (m.type === "error" && window.console) {
-      window.console.error("office layer: " + m.message);
+    } else if (m.type === "error") {
+      if (window.console) { window.console.error("office layer: " + m.message); }
+      failed(st);
     }
+  }
+
+  // The table could not be loaded (its file gone, the server unreachable): say so on the map.
+  function failed(st) {
+    var ux = st.c.ux;
+    if (ux.largeFailed) { return; }
+    var note = L.control({position: "topright"});
+    note.onAdd = function () {
+      var div = L.DomUtil.create("div", "leaflet-control office-load-failed");
+      div.setAttribute("role", "alert");
+      div.setAttribute("dir", st.c.cfg.rtl ? "rtl" : "ltr");
+      div.style.cssText = "background:#fff;color:#1f2937;border:2px solid #b91c1c;border-radius:4px;" +
+        "padding:6px 10px;max-width:260px;font:14px/1.4 sans-serif";
+      div.textContent = parts().plain(st.c.cfg.loadFailed || "");
+      return div;
+    };
+    note.addTo(st.c.map);
+    ux.largeFailed = note;
   }
 
   // --- drawing the view ---
@@ -191,6 +210,7 @@
 
   function render(c) {
     var ux = c.ux, map = c.map;
+    if (ux.largeFailed) { ux.largeFailed.remove(); ux.largeFailed = null; }  // a new render tries again
     // Offices in a FeatureGroup: their clicks reach streamlit-folium through the office group.
     // Clusters in a plain LayerGroup: a click on one zooms in and goes nowhere else.
     var st = {c: c, gen: (ux.largeGen || 0) + 1, req: 0, ready: false, expand: null,
