@@ -27,6 +27,7 @@
   function makeIndex(post) {
     var table = {rows: [], region: [], text: []}, source = null, index = null, gen = 0;
     var loading = null, filter = null;  // the load under way; the filter to apply once it is done
+    var built = null;  // what the index holds: {key, answer}, kept while the table and filter stay
 
     function keeper(f) {  // row index -> kept, or null for every row
       if (!f) { return null; }
@@ -44,6 +45,12 @@
     }
 
     function build(f) {
+      var key = JSON.stringify(f);
+      if (built && built.key === key && built.table === table) {  // the server confirming the user's change
+        index = built.index;
+        post({type: "ready", gen: gen, n: built.n, counts: built.counts, bounds: built.bounds});
+        return;
+      }
       var rows = table.rows, keep = keeper(f), points = [], counts = [], box = null;
       for (var i = 0; i < rows.length; i++) {
         if (keep && !keep(i)) { continue; }
@@ -65,6 +72,7 @@
       });
       index.load(points);
       for (var t = 0; t < counts.length; t++) { counts[t] = counts[t] || 0; }
+      built = {key: key, table: table, index: index, n: points.length, counts: counts, bounds: box};
       post({type: "ready", gen: gen, n: points.length, counts: counts, bounds: box});
     }
 
