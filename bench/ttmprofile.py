@@ -63,6 +63,9 @@ IFRAME_RESOURCES_JS = """() => {
         name: e.name.replace(location.origin, ''), start: t0 + e.startTime, end: t0 + e.responseEnd,
         bytes: e.transferSize}));
 }"""
+# The page's own requests (Streamlit's code split in chunks, loaded as its elements first appear).
+PAGE_RESOURCES_JS = """() => performance.getEntriesByType('resource').map(e => ({
+    name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd, bytes: e.transferSize}))"""
 NAV_JS = """() => {
     const n = performance.getEntriesByType('navigation')[0];
     const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
@@ -160,11 +163,13 @@ def visit(browser: br.Browser, target: br.Target, total: int, tmp: Path, trace: 
             cpu = session.main_thread_cpu_ms()
             resources = session.page.evaluate(IFRAME_RESOURCES_JS)
             nav = session.page.evaluate(NAV_JS)
+            page_resources = session.page.evaluate(PAGE_RESOURCES_JS)
             t_now = session.page.evaluate("performance.now()")
         finally:
             if trace:
                 browser.browser.stop_tracing()
-        result: dict[str, Any] = {"map_ms": drawn, "map_cpu_ms": cpu, "resources": resources, "nav": nav}
+        result: dict[str, Any] = {"map_ms": drawn, "map_cpu_ms": cpu, "resources": resources, "nav": nav,
+                                  "page_resources": page_resources}
         if navigation:  # websocket frames in ms after the document's request (base64 length for binary)
             result["ws"] = [((t - navigation[0]) * 1000, n) for t, n in frames]
         events = json.loads(path.read_text())["traceEvents"] if trace and path.exists() else []
@@ -211,6 +216,17 @@ def report(visits: dict[str, list[dict[str, Any]]]) -> str:
         lines.append("| total | " + " | ".join(f"{sum(cols[n].values()):.1f}" for n in names)
                      + f" | {sum(app.values()) - sum(ref.values()):+.1f} |")
     for name in names:
+        vs = visits[name]
+        chunk = [next((r for r in v.get("page_resources", []) if "/ComponentInstance." in r["name"]), None) for v in vs]
+        chunk = [c for c in chunk if c]
+        before = [sum(1 for r in v.get("page_resources", []) if r["start"] < (v["nav"].get("iframeOrigin") or 0))
+                  for v in vs]
+        if chunk:
+            lines.append(f"{name}: the page made {statistics.median(before):.0f} requests before the map frame; "
+                         f"its component chunk (ComponentInstance) requested at "
+                         f"{statistics.median([c['start'] for c in chunk]):.0f} ms, loaded at "
+                         f"{statistics.median([c['end'] for c in chunk]):.0f} ms (medians)")
+    for name in names:
         last = visits[name][-1]
         lines += ["", f"{name}: the map frame's requests (last visit; ms from navigation start), drawn at "
                   f"{last['map_ms']:.0f} ms, map frame created at {last['nav'].get('iframeOrigin') or 0:.0f} ms"]
@@ -227,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-root", type=Path, default=ROOT)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--no-trace", action="store_true", help="times and CPU only (no Chromium trace)")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=DIR",
+                        help="also the app in DIR (a changed copy), interleaved with the others")
     parser.add_argument("--ab-uvicorn", action="store_true",
                         help="also the app and the reference served by uvicorn (TCP_NODELAY), interleaved")
     parser.add_argument("--maponly", action="store_true",
@@ -249,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
                                                                 "maponly_app.py"))
             targets["maponly"] = br.Target("maponly", only.url, br.APP_COUNT_JS, br.untick_app)
             visits["maponly"] = []
+        for spec in args.variant:
+            name, _sep, folder = spec.partition("=")
+            server = stack.enter_context(servers.app_server(tmp / "logs", table, Path(folder).resolve()))
+            targets[name] = br.Target(name, server.url, br.APP_COUNT_JS, br.untick_app)
+            visits[name] = []
         if args.ab_uvicorn:
             app_uv = stack.enter_context(servers.app_server(tmp / "logs", table, args.app_root.resolve(), "uvicorn"))
             ref_uv = stack.enter_context(servers.reference_server(tmp / "logs", table, via="uvicorn"))
@@ -258,7 +281,11 @@ def main(argv: list[str] | None = None) -> int:
             visits["app-uvicorn"], visits["reference-uvicorn"] = [], []
         for i in range(args.runs + 1):
             for name in (list(targets) if i % 2 == 0 else list(targets)[::-1]):
-                result = visit(chromium, targets[name], total, tmp, trace=not args.no_trace)
+                try:
+                    result = visit(chromium, targets[name], total, tmp, trace=not args.no_trace)
+                except br.MeasureError as err:
+                    print(f"run {i} {name}: {err}", file=sys.stderr)
+                    continue
                 print(f"run {i} {name}: {result['map_ms']:.0f} ms, CPU {result['map_cpu_ms'] or 0:.0f} ms",
                       file=sys.stderr)
                 if i > 0:
