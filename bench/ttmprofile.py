@@ -245,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-trace", action="store_true", help="times and CPU only (no Chromium trace)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=DIR",
                         help="also the app in DIR (a changed copy), interleaved with the others")
+    parser.add_argument("--reference-variant", action="append", default=[], metavar="NAME=DIR",
+                        help="also the reference app run with the geo package (assets) of DIR")
     parser.add_argument("--ab-uvicorn", action="store_true",
                         help="also the app and the reference served by uvicorn (TCP_NODELAY), interleaved")
     parser.add_argument("--maponly", action="store_true",
@@ -271,6 +273,11 @@ def main(argv: list[str] | None = None) -> int:
             name, _sep, folder = spec.partition("=")
             server = stack.enter_context(servers.app_server(tmp / "logs", table, Path(folder).resolve()))
             targets[name] = br.Target(name, server.url, br.APP_COUNT_JS, br.untick_app)
+            visits[name] = []
+        for spec in args.reference_variant:
+            name, _sep, folder = spec.partition("=")
+            server = stack.enter_context(servers.reference_server(tmp / "logs", table, Path(folder).resolve()))
+            targets[name] = br.Target(name, server.url, br.REFERENCE_COUNT_JS, br.untick_reference)
             visits[name] = []
         if args.ab_uvicorn:
             app_uv = stack.enter_context(servers.app_server(tmp / "logs", table, args.app_root.resolve(), "uvicorn"))
