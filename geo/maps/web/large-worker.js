@@ -51,7 +51,7 @@
         post({type: "ready", gen: gen, n: built.n, counts: built.counts, bounds: built.bounds});
         return;
       }
-      var rows = table.rows, keep = keeper(f), points = [], counts = [], box = null;
+      var keep = keeper(f), rows = table.rows, points = [], counts = [], box = null;
       for (var i = 0; i < rows.length; i++) {
         if (keep && !keep(i)) { continue; }
         var r = rows[i];
