@@ -22,7 +22,7 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-# Leaflet, jQuery, markercluster and the basemap into ./static now: the image serves the map with no
+# Leaflet, markercluster and the basemap into ./static now: the image serves the map with no
 # network. The code stays root's and read-only for the app, which writes nothing at run time.
 RUN python -m geo.maps.assets \
     && groupadd --system --gid 10001 app \

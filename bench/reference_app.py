@@ -31,7 +31,7 @@ DEFAULT_TABLE = Path(assets.ROOT) / "data" / "offices.csv"
 
 
 class LocalMap(folium.Map):
-    """A folium Map with Leaflet, jQuery and markercluster from /app/static (as geo.maps.frame.OfficeMap)."""
+    """A folium Map with Leaflet, markercluster and the map's scripts (one file) from /app/static (as geo.maps.frame.OfficeMap)."""
 
     default_js: list[tuple[str, str]] = []  # noqa: RUF012
     default_css: list[tuple[str, str]] = []  # noqa: RUF012

@@ -20,12 +20,17 @@ def open_map(page, url: str, expected: int):
 
 
 def test_vendored_assets_are_served_as_scripts_and_styles(streamlit_server):
-    for name, expected in (("leaflet_js", "javascript"), ("jquery_js", "javascript"),
-                           ("markercluster_js", "javascript"), ("leaflet_css", "text/css"),
-                           ("markercluster_css", "text/css"), ("basemap", "json")):
-        with urllib.request.urlopen(streamlit_server.url + assets.asset_url(name)) as response:
+    urls = [(name, assets.asset_url(name), expected) for name, expected in (
+        ("leaflet_js", "javascript"), ("markercluster_js", "javascript"), ("leaflet_css", "text/css"),
+        ("markercluster_css", "text/css"), ("basemap", "json"))]
+    # The one script file every map loads (JS_ORDER's files joined), at its content-hashed URL.
+    urls += [(name, url, "javascript") for name, url in assets.js_links()]
+    for name, url, expected in urls:
+        with urllib.request.urlopen(streamlit_server.url + url) as response:
             assert response.status == 200
             assert expected in response.headers["Content-Type"], (name, response.headers["Content-Type"])
+            if name == assets.BUNDLE:
+                assert response.read().decode("utf-8") == assets.inline_js(assets.BUNDLE).replace("<\\/script", "</script")
 
 
 def test_all_offices_drawn_offline_with_legend(streamlit_server, page):

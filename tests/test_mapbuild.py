@@ -54,9 +54,12 @@ def test_markers_carry_the_office_marker_class_and_id(offices):
     fmap = build_office_map(offices)
     page = fmap.get_root().render()
     # The page loads the office layer's script from the app (after Leaflet) and hands it the data.
-    names = [name for name, _url in fmap.default_js]
-    assert names.index("markers_js") > names.index("markercluster_js")
-    assert assets.asset_url("markers_js") in page and "window.GsOfficeMarkers.render(map_" in page
+    # One file, the bundle of JS_ORDER (streamlit-folium loads a frame's scripts one after another).
+    assert [name for name, _url in fmap.default_js] == [assets.BUNDLE]
+    assert assets.JS_ORDER.index("markers_js") > assets.JS_ORDER.index("markercluster_js")
+    assert assets.js_links()[0][1] in page and "window.GsOfficeMarkers.render(map_" in page
+    bundle = assets.inline_js(assets.BUNDLE)
+    assert bundle.index("GsOfficeMarkers") > bundle.index("markerClusterGroup")
     script = assets.ASSETS["markers_js"].source.read_text(encoding="utf-8")
     assert '"office-marker office-" + r[3]' in script
     assert 'el.setAttribute("data-office-id", this.options.officeId)' in script

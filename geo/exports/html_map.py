@@ -167,7 +167,7 @@ def map_html(
 ) -> str:
     """The current map as ONE self-contained HTML file that works from a USB stick with no internet.
 
-    Leaflet, jQuery, markercluster, their CSS and images and the country outlines are inlined; the
+    Leaflet, markercluster, their CSS and images and the country outlines are inlined; the
     offline outlines are the base layer shown. The online tile layers stay in the layer control
     but are requested only if the reader chooses one. Raises :class:`ExportError` if anything
     would still be fetched at load. ``source`` (where the offices come from: the organisation, or

@@ -1,4 +1,4 @@
-"""Offline web assets: Leaflet, jQuery and Leaflet.markercluster from the XStatic wheels, the basemap,
+"""Offline web assets: Leaflet and Leaflet.markercluster from the XStatic wheels, the basemap,
 and the map's own scripts and styles (geo/maps/web/).
 
 The app copies them into Streamlit's static folder at start-up (served at ``/app/static/...``), so
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import xstatic.pkg.jquery as xs_jquery
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 
@@ -47,9 +46,6 @@ ASSETS: dict[str, Asset] = {
     ),
     "layers_2x_png": Asset(
         _LEAFLET / "images" / "layers-2x.png", f"vendor/leaflet-{xs_leaflet.VERSION}/images/layers-2x.png"
-    ),
-    "jquery_js": Asset(
-        Path(xs_jquery.BASE_DIR) / "jquery.min.js", f"vendor/jquery-{xs_jquery.VERSION}/jquery.min.js"
     ),
     "markercluster_js": Asset(
         _CLUSTER / "leaflet.markercluster.js",
@@ -86,7 +82,14 @@ ASSETS: dict[str, Asset] = {
     "large_js": Asset(WEB_DIR / "large.js", "map/large.js"),
     "large_worker_js": Asset(WEB_DIR / "large-worker.js", "map/large-worker.js"),
 }
-JS_ORDER = ("leaflet_js", "jquery_js", "markercluster_js", "basemap_js", "markers_js", "filters_js", "large_js")
+JS_ORDER = ("leaflet_js", "markercluster_js", "basemap_js", "markers_js", "filters_js", "large_js")
+# Every map loads JS_ORDER as ONE file, map/map.js (their texts joined): streamlit-folium loads a
+# frame's scripts one after another, and each request on a kept-alive connection to Streamlit's
+# server waits ~40 ms for the browser's delayed ACK (its listening socket has no TCP_NODELAY): seven
+# files took ~330 ms of the frame's time to map, one takes ~50 ms (issue #15, bench/results/timetomap.md).
+# (jQuery, the seventh, is gone: nothing on the map uses it.)
+BUNDLE = "map_js"
+BUNDLE_TARGET = "map/map.js"
 EXPORT_JS = ("supercluster_js", "large_worker_js")  # inlined after JS_ORDER in an export (no worker there)
 CSS_ORDER = ("leaflet_css", "markercluster_css")
 
@@ -97,6 +100,12 @@ def install_static_assets(static_dir: Path = STATIC_DIR) -> list[str]:
     Safe to call from several processes at once: each file is written atomically.
     """
     copied = []
+    bundle = static_dir / BUNDLE_TARGET
+    text = _bundle_text().encode("utf-8")
+    if not (bundle.exists() and bundle.read_bytes() == text):
+        bundle.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(bundle, text)
+        copied.append(BUNDLE_TARGET)
     for asset in ASSETS.values():
         if not asset.source.exists():
             continue
@@ -122,8 +131,21 @@ def _digest(path: Path) -> str:
 
 
 def js_links(base_url: str = STATIC_URL) -> list[tuple[str, str]]:
-    """(name, url) pairs in load order, the shape folium's ``default_js`` expects."""
-    return [(name, asset_url(name, base_url)) for name in JS_ORDER]
+    """(name, url) pairs in load order, the shape folium's ``default_js`` expects: the one bundle of
+    JS_ORDER's files (see BUNDLE)."""
+    return [(BUNDLE, f"{base_url.rstrip('/')}/{BUNDLE_TARGET}?v={_bundle_digest()}")]
+
+
+@lru_cache(maxsize=1)
+def _bundle_digest() -> str:
+    return hashlib.sha256(_bundle_text().encode("utf-8")).hexdigest()[:10]
+
+
+@lru_cache(maxsize=1)
+def _bundle_text() -> str:
+    # A newline and a semicolon between files: a file that ends without one (or with a comment)
+    # cannot run into the next.
+    return "\n;\n".join(ASSETS[name].source.read_text(encoding="utf-8") for name in JS_ORDER) + "\n"
 
 
 def css_links(base_url: str = STATIC_URL) -> list[tuple[str, str]]:
@@ -150,8 +172,9 @@ def inline_css(name: str) -> str:
 
 
 def inline_js(name: str) -> str:
-    """The JavaScript text of asset ``name``, made safe to place inside a <script> element."""
-    return ASSETS[name].source.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    """The JavaScript text of asset ``name`` (or of the BUNDLE), made safe to place inside a <script> element."""
+    text = _bundle_text() if name == BUNDLE else ASSETS[name].source.read_text(encoding="utf-8")
+    return text.replace("</script", "<\\/script")
 
 
 def web_text(name: str) -> str:

@@ -1,6 +1,6 @@
 """The map's frame: a folium Map with the app's own Leaflet and style, zoomable, in the page's language.
 
-:class:`OfficeMap` loads Leaflet, jQuery, markercluster and the map's own scripts from the app (never
+:class:`OfficeMap` loads Leaflet, markercluster and the map's own scripts from the app (never
 a CDN; see :mod:`geo.maps.assets`) and lets people zoom the page; :data:`MAP_CSS` is the frame's style
 (``web/map.css``); :class:`MapAccessibility` gives the frame its language, a main landmark and
 Leaflet's control names in that language.
@@ -43,7 +43,7 @@ class RawText(Element):
 
 
 class OfficeMap(folium.Map):
-    """A folium Map whose Leaflet, jQuery and markercluster come from the app, not a CDN, and whose
+    """A folium Map whose Leaflet and markercluster come from the app, not a CDN, and whose
     page can be zoomed (folium's viewport meta is replaced)."""
 
     default_js: list[tuple[str, str]] = []  # noqa: RUF012 - set per instance below
