@@ -86,7 +86,7 @@ def test_large_layer_sends_the_rows_as_one_escaped_json_string():
     assert sent[7][4] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; " \
         "{{ 7*7 }} {% if 1 %}x{% endif %} &amp; \u2028 &#x27;q&quot; back\\slash"
     config = re.search(r"cfg.largeTable = (\{[^\n]*\});\n", page).group(1)
-    assert json.loads(config)["worker"].startswith("/app/static/map/large-worker.js?v=")
+    assert json.loads(config)["worker"].startswith("/app/static/map/large-worker-all.js?v=")  # with Supercluster
     # At the threshold the layer is the small one: the rows as an array literal, no worker.
     small = build_office_map(offices.head(LARGE_TABLE), MapOptions()).get_root().render()
     assert "var rows = [[" in small and "cfg.largeTable = null;" in small

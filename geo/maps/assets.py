@@ -90,6 +90,13 @@ JS_ORDER = ("leaflet_js", "markercluster_js", "basemap_js", "markers_js", "filte
 # (jQuery, the seventh, is gone: nothing on the map uses it.)
 BUNDLE = "map_js"
 BUNDLE_TARGET = "map/map.js"
+# The large-table worker with Supercluster in the same file: one request when it starts, not two (a
+# page that cannot start a worker loads this file as a script: it defines both there too).
+WORKER_BUNDLE = "large_worker_all_js"
+BUNDLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    BUNDLE: (BUNDLE_TARGET, JS_ORDER),
+    WORKER_BUNDLE: ("map/large-worker-all.js", ("supercluster_js", "large_worker_js")),
+}
 EXPORT_JS = ("supercluster_js", "large_worker_js")  # inlined after JS_ORDER in an export (no worker there)
 CSS_ORDER = ("leaflet_css", "markercluster_css")
 
@@ -100,12 +107,13 @@ def install_static_assets(static_dir: Path = STATIC_DIR) -> list[str]:
     Safe to call from several processes at once: each file is written atomically.
     """
     copied = []
-    bundle = static_dir / BUNDLE_TARGET
-    text = _bundle_text().encode("utf-8")
-    if not (bundle.exists() and bundle.read_bytes() == text):
-        bundle.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(bundle, text)
-        copied.append(BUNDLE_TARGET)
+    for key, (target_name, _names) in BUNDLES.items():
+        bundle = static_dir / target_name
+        text = _bundle_text(key).encode("utf-8")
+        if not (bundle.exists() and bundle.read_bytes() == text):
+            bundle.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(bundle, text)
+            copied.append(target_name)
     for asset in ASSETS.values():
         if not asset.source.exists():
             continue
@@ -133,19 +141,24 @@ def _digest(path: Path) -> str:
 def js_links(base_url: str = STATIC_URL) -> list[tuple[str, str]]:
     """(name, url) pairs in load order, the shape folium's ``default_js`` expects: the one bundle of
     JS_ORDER's files (see BUNDLE)."""
-    return [(BUNDLE, f"{base_url.rstrip('/')}/{BUNDLE_TARGET}?v={_bundle_digest()}")]
+    return [(BUNDLE, bundle_url(BUNDLE, base_url))]
 
 
-@lru_cache(maxsize=1)
-def _bundle_digest() -> str:
-    return hashlib.sha256(_bundle_text().encode("utf-8")).hexdigest()[:10]
+def bundle_url(key: str, base_url: str = STATIC_URL) -> str:
+    """The content-hashed URL of one of :data:`BUNDLES`."""
+    return f"{base_url.rstrip('/')}/{BUNDLES[key][0]}?v={_bundle_digest(key)}"
 
 
-@lru_cache(maxsize=1)
-def _bundle_text() -> str:
+@lru_cache(maxsize=4)
+def _bundle_digest(key: str) -> str:
+    return hashlib.sha256(_bundle_text(key).encode("utf-8")).hexdigest()[:10]
+
+
+@lru_cache(maxsize=4)
+def _bundle_text(key: str) -> str:
     # A newline and a semicolon between files: a file that ends without one (or with a comment)
     # cannot run into the next.
-    return "\n;\n".join(ASSETS[name].source.read_text(encoding="utf-8") for name in JS_ORDER) + "\n"
+    return "\n;\n".join(ASSETS[name].source.read_text(encoding="utf-8") for name in BUNDLES[key][1]) + "\n"
 
 
 def css_links(base_url: str = STATIC_URL) -> list[tuple[str, str]]:
@@ -173,7 +186,7 @@ def inline_css(name: str) -> str:
 
 def inline_js(name: str) -> str:
     """The JavaScript text of asset ``name`` (or of the BUNDLE), made safe to place inside a <script> element."""
-    text = _bundle_text() if name == BUNDLE else ASSETS[name].source.read_text(encoding="utf-8")
+    text = _bundle_text(name) if name in BUNDLES else ASSETS[name].source.read_text(encoding="utf-8")
     return text.replace("</script", "<\\/script")
 
 

@@ -118,7 +118,7 @@ def large_table_config(asset_base_url: str = assets.STATIC_URL, table_url: str |
     and the table file's URL when the rows are not in the page."""
     return {
         "min": LARGE_TABLE,
-        "worker": assets.asset_url("large_worker_js", asset_base_url),
+        "worker": assets.bundle_url(assets.WORKER_BUNDLE, asset_base_url),  # Supercluster included
         "lib": assets.asset_url("supercluster_js", asset_base_url),
         "data": table_url,
     }

@@ -48,8 +48,9 @@
         handle = window.GsLargeIndex(function (m) { setTimeout(function () { answer(m); }, 0); });
         queue.splice(0).forEach(ch.send);
       };
-      // An export has Supercluster and the index in the page; a served page loads them now.
-      var need = [[!window.Supercluster, c.cfg.largeTable.lib], [!window.GsLargeIndex, c.cfg.largeTable.worker]]
+      // An export has Supercluster and the index in the page; a served page loads them now (the
+      // worker's file holds both).
+      var need = [[!window.Supercluster || !window.GsLargeIndex, c.cfg.largeTable.worker]]
         .filter(function (n) { return n[0]; });
       var next = function () {
         if (!need.length) { start(); return; }
