@@ -65,7 +65,7 @@ def test_uvicorn_mode_serves_the_app_with_nodelay(tmp_path):
         host, port = server.url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as conn:
             times = []
-            for _ in range(4):  # one kept-alive connection: behind `streamlit run` 2nd+ take ~43 ms each
+            for _ in range(8):  # one kept-alive connection: behind `streamlit run` 2nd+ take ~43 ms each
                 began = time.perf_counter()
                 conn.sendall(b"GET /_stcore/health HTTP/1.1\r\nHost: bench\r\n\r\n")
                 answer = b""
@@ -75,6 +75,8 @@ def test_uvicorn_mode_serves_the_app_with_nodelay(tmp_path):
                     answer += chunk
                 times.append(time.perf_counter() - began)
         assert answer.startswith(b"HTTP/1.1 200")
-        assert sorted(times)[2] < 0.035, times  # most under the delayed ACK's 40 ms
+        # A stalled answer waits for the browser's delayed ACK (40 ms at least, every time): one answer
+        # after the first in under 30 ms shows there is no stall, however busy the machine.
+        assert min(times[1:]) < 0.030, times
     finally:
         servers.stop(server)
