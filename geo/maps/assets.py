@@ -74,9 +74,9 @@ ASSETS: dict[str, Asset] = {
     # Tables over geo.maps.markers.LARGE_TABLE offices (issue #15): Supercluster (npm "supercluster"
     # 9.1.0, ISC, with kdbush bundled; web/vendor/ holds its licences), the layer that draws the
     # clusters of the view, and the Web Worker that builds them (loaded by URL: the app's CSP allows
-    # workers from 'self' only). The worker imports Supercluster itself; a page where no worker can
-    # start loads both into the page (large.js), and an export, opened from a file, has them inlined
-    # (EXPORT_JS), so the index is built on the page itself.
+    # workers from 'self' only). The worker is served with Supercluster in one file (WORKER_BUNDLE); a
+    # page where no worker can start loads that file as a script (large.js), and an export, opened
+    # from a file, has it inlined (EXPORT_JS), so the index is built on the page itself.
     "supercluster_js": Asset(WEB_DIR / "vendor" / "supercluster-9.1.0" / "supercluster.min.js",
                              "vendor/supercluster-9.1.0/supercluster.min.js"),
     "large_js": Asset(WEB_DIR / "large.js", "map/large.js"),
@@ -97,7 +97,7 @@ BUNDLES: dict[str, tuple[str, tuple[str, ...]]] = {
     BUNDLE: (BUNDLE_TARGET, JS_ORDER),
     WORKER_BUNDLE: ("map/large-worker-all.js", ("supercluster_js", "large_worker_js")),
 }
-EXPORT_JS = ("supercluster_js", "large_worker_js")  # inlined after JS_ORDER in an export (no worker there)
+EXPORT_JS = (WORKER_BUNDLE,)  # inlined after JS_ORDER in an export (no worker there)
 CSS_ORDER = ("leaflet_css", "markercluster_css")
 
 

@@ -114,12 +114,11 @@ def js_string(text: str) -> str:
 
 
 def large_table_config(asset_base_url: str = assets.STATIC_URL, table_url: str | None = None) -> dict[str, object]:
-    """What web/large.js needs: the threshold, the worker's and Supercluster's URLs (same origin),
+    """What web/large.js needs: the threshold, the URL of the worker with Supercluster (same origin),
     and the table file's URL when the rows are not in the page."""
     return {
         "min": LARGE_TABLE,
         "worker": assets.bundle_url(assets.WORKER_BUNDLE, asset_base_url),  # Supercluster included
-        "lib": assets.asset_url("supercluster_js", asset_base_url),
         "data": table_url,
     }
 

@@ -1,7 +1,7 @@
 /* The cluster index of a large office table, off the page's main thread (web/large.js starts it).
  *
  * Messages in (each carries `gen`, the render it belongs to; answers carry it back):
- *   {type: "load", lib, data, rows, filter}
+ *   {type: "load", data, rows, filter}
  *       data: the URL of the table's static file (geo/maps/tablefile.py: {rows, region, text}),
  *       fetched once and kept while later renders name the same URL; or rows: the JSON text of the
  *       rows (an export, where the rows are in the page). A row is [lat, lon, type index, escaped
@@ -17,6 +17,7 @@
  * [lat, lng, count, cluster id, types bit mask, names] for a cluster (names: up to 8 of its offices)
  * and [lat, lng, 0, row index, type, id, name] for an office.
  *
+ * The worker is served with Supercluster before it in one file (geo/maps/assets.py WORKER_BUNDLE).
  * A page that cannot start a worker (an export opened from a file) loads this file too and runs the
  * same index on its own thread: `window.GsLargeIndex(post)` returns the message handler.
  */
@@ -99,7 +100,6 @@
     }
 
     function load(m) {
-      if (!self.Supercluster) { self.importScripts(m.lib); }
       gen = m.gen;
       filter = m.filter;
       index = null;

@@ -237,7 +237,7 @@
     setTimeout(function () {
       if (ux.large !== st) { return; }
       channel(c);
-      send(st, {type: "load", lib: c.cfg.largeTable.lib, data: c.cfg.largeTable.data || null,
+      send(st, {type: "load", data: c.cfg.largeTable.data || null,
                 rows: typeof c.all === "string" ? c.all : null, filter: f});
     }, 0);
   }
