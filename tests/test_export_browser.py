@@ -8,12 +8,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
+import i18n
 from bench import synthetic
 from geo.exports import html_map
 from geo.exports import sheet as sheet_export
 from geo.exports import table as table_export
 from geo.maps.build import MapOptions
 from geo.maps.markers import LARGE_TABLE
+from geo.maps.styles import TYPES
 from tests.conftest import ARTIFACTS, FILES_ONLY, OFFICES_DRAWN_JS, ROOT, new_watched_page, wait_until_steady
 from tests.test_exports import HOSTILE, SOURCE, hostile_offices
 
@@ -192,4 +194,27 @@ def test_exported_large_map_clusters_on_the_page_with_no_worker(offline, tmp_pat
     page = open_file(offline, path)
     page.wait_for_function(f"() => ({COUNT_DRAWN})() === {len(frame)}", timeout=60_000)
     assert 0 < page.locator(".office-cluster").count() < 1_000
+    offline.watch.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_counts_on_the_map_are_written_as_the_server_writes_them(offline, tmp_path, lang):
+    """The legend's counts from the server (Babel) and the counts the browser writes after a filter change
+    or in a cluster's name (Intl) group digits the same way in every language: "14 959", never "14959"."""
+    rows = synthetic.generate_rows(LARGE_TABLE + 500)
+    frame = pd.DataFrame(rows)
+    frame[["latitude", "longitude"]] = frame[["latitude", "longitude"]].astype(float)
+    path = tmp_path / "large-map.html"
+    options = MapOptions(lang=lang, rtl=lang == "ar")
+    path.write_text(html_map.map_html(frame, options, generated=DAY, source=SOURCE, lang=lang), encoding="utf-8")
+    page = open_file(offline, path)
+    page.wait_for_function(f"() => ({COUNT_DRAWN})() === {len(frame)}", timeout=60_000)
+    counts = frame["office_type"].value_counts()
+    legend = [i18n.number(int(counts.get(t.value, 0)), lang) for t in TYPES if counts.get(t.value, 0)]
+    assert [t for t in page.locator(".office-legend .count").all_inner_texts() if t != "0"] == legend
+    numbers = [0, 7, 1_234, 14_959, 100_000, 1_234_567]
+    for language in ("en", "fr", "es", "ar"):
+        written = page.evaluate("([ns, l]) => ns.map((n) => window.GsOfficeMarkers.parts.number(n, l))",
+                                [numbers, language])
+        assert written == [i18n.number(n, language) for n in numbers], language
     offline.watch.assert_clean()

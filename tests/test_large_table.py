@@ -19,10 +19,12 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
+import i18n
 from bench import synthetic
 from dashboard.data import SEARCH_EXTRA_COLUMNS
 from geo.maps.build import MapOptions, build_office_map
 from geo.maps.markers import LARGE_TABLE, office_rows
+from geo.maps.styles import TYPES
 from geo.maps.view import origin_of
 from geo.offices.filtering import filter_offices
 from geo.offices.localise import localise
@@ -172,6 +174,10 @@ def test_large_table_draws_clusters_and_an_office_click_opens_its_panel(large_se
         page.keyboard.type(word.upper())
         wait_for_offices(page, expected[1], timeout=60_000)
         assert int(page.locator("p.office-count").get_attribute("data-count")) == shown, "the server answered"
+        # The legend's counts are the worker's, written as the server writes them (grouped: "14,959").
+        searched = filter_offices(table, types=types, query=word.upper(), extra_search_columns=SEARCH_EXTRA_COLUMNS)
+        legend = [i18n.number(int((searched["office_type"] == t.value).sum()), "en") for t in TYPES]
+        assert frame.locator(".office-legend .count").all_inner_texts() == legend
         bytes_before = large_server.held.received
         large_server.held.release()
         page.wait_for_function(f"() => document.querySelector('p.office-count').dataset.count === '{expected[1]}'",

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+import i18n
+
 from geo.maps.markers import office_id_from_tooltip
 from geo.maps.styles import TYPE_STYLES, TYPES, marker_svg
 from geo.markup import esc
@@ -26,11 +28,11 @@ LEGEND_ACTION = "legend:"  # a legend click's "tooltip": LEGEND_ACTION + "toggle
 LEGEND_VERBS = ("toggle", "only")
 
 
-def _plain_item(office_type: str, label: str, count: int) -> str:
+def _plain_item(office_type: str, label: str, count: int, options: MapOptions) -> str:
     return (
         f'<li class="legend-{office_type}{" is-empty" if not count else ""}">'
         f"{marker_svg(office_type, 18)}<span>{esc(label)}</span>"
-        f'<span class="count">{count}</span></li>'
+        f'<span class="count">{i18n.number(count, options.lang or i18n.language())}</span></li>'
     )
 
 
@@ -42,7 +44,7 @@ def _action_item(office_type: str, label: str, count: int, on: bool, options: Ma
         f'<button type="button" class="legend-entry" data-type="{office_type}" '
         f'aria-pressed="{"true" if on else "false"}">'
         f'{marker_svg(office_type, 18)}<span class="name">{esc(label)}</span>'
-        f'<span class="count">{count}</span></button>'
+        f'<span class="count">{i18n.number(count, options.lang or i18n.language())}</span></button>'
         f'<button type="button" class="legend-only" data-type="{office_type}" '
         f'aria-label="{esc(only_label.replace("{type}", label))}">{only_text}</button></li>'
     )
@@ -66,7 +68,7 @@ def legend_html(offices: pd.DataFrame, options: MapOptions) -> str:
         if options.legend_actions:
             items.append(_action_item(office_type.value, label, count, office_type.value in active, options))
         else:
-            items.append(_plain_item(office_type.value, label, count))
+            items.append(_plain_item(office_type.value, label, count, options))
     if options.legend_actions:
         title = (
             f'<h4 class="legend-title"><button type="button" class="legend-toggle" aria-expanded="true" '

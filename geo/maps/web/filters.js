@@ -99,7 +99,7 @@
       var actions = li.classList.contains("has-actions");
       if (counts) {
         var n = counts[i] || 0, count = li.querySelector(".count");
-        if (count) { count.textContent = String(n); }
+        if (count) { count.textContent = window.GsOfficeMarkers.parts.number(n, c.cfg.lang); }
         if (!actions) { li.classList.toggle("is-empty", !n); }
       }
       if (state && actions) {

@@ -14,8 +14,18 @@
   var plain = function (s) {  // text of an escaped name, for aria-label (never parsed as HTML)
     return new DOMParser().parseFromString(s, "text/html").documentElement.textContent;
   };
-  var fill = function (template, n, names) {  // split/join: no "$&" patterns from the data
-    return template.split("{n}").join(String(n)).split("{names}").join(names);
+  // A count written the page language's way ("14,959", "14 959"), in the digits 0-9 as the server's
+  // i18n.number writes them (CLDR's default numbering for ar is latn).
+  var formats = {};
+  var number = function (n, lang) {
+    var key = lang || "en";
+    if (!(key in formats)) {
+      try { formats[key] = new Intl.NumberFormat(key + "-u-nu-latn", {useGrouping: "always"}); } catch (e) { formats[key] = null; }
+    }
+    return formats[key] ? formats[key].format(n) : String(n);
+  };
+  var fill = function (template, n, names, lang) {  // split/join: no "$&" patterns from the data
+    return template.split("{n}").join(number(n, lang)).split("{names}").join(names);
   };
   var byLng = function (a, b) { return a.getLatLng().lng - b.getLatLng().lng; };
   var topWidth = function () {
@@ -70,7 +80,7 @@
         var names = sorted.slice(0, 8).map(function (m) { return plain(m.options.officeName); });
         var text = names.join(cfg.listSep) + (sorted.length > 8 ? cfg.listSep + "…" : "");
         var category = c.plural ? c.plural.select(n) : (n === 1 ? "one" : "other");
-        return fill(cfg.clusterLabel[category] || cfg.clusterLabel.other, n, text);
+        return fill(cfg.clusterLabel[category] || cfg.clusterLabel.other, n, text, cfg.lang);
       }});
   }
 
@@ -454,6 +464,6 @@
     }
   }};
   // What web/large.js (a table over geo.maps.markers.LARGE_TABLE offices) draws with.
-  window.GsOfficeMarkers.parts = {plain: plain, fill: fill, sendNow: sendNow, highlight: highlight,
+  window.GsOfficeMarkers.parts = {plain: plain, fill: fill, number: number, sendNow: sendNow, highlight: highlight,
                                   addLegend: addLegend, addShapes: addShapes, fitTo: fitTo};
 })();
