@@ -78,9 +78,15 @@ def test_arabic_panel_is_right_to_left(streamlit_server, page):
     text = panel.inner_text()
     for value in ("نيروبي", "كينيا", "شرق أفريقيا", "نطاق التغطية", "التوقيت المحلي"):
         assert value in text, value
-    # Labels (dt) on the right, values (dd) on their left.
+    # Labels (dt) on the right of their values (dd), or above them in a narrow panel; the words of both
+    # start at the panel's right edge.
     dt, dd = panel.locator("dt").first.bounding_box(), panel.locator("dd").first.bounding_box()
-    assert dt["x"] > dd["x"]
+    assert dt["x"] > dd["x"] or dt["y"] + dt["height"] <= dd["y"] + 1, (dt, dd)
+    text_right = """(el) => { const r = document.createRange(); r.selectNodeContents(el);
+        return r.getBoundingClientRect().right; }"""
+    assert abs(panel.locator("dt").first.evaluate(text_right) - (dt["x"] + dt["width"])) <= 2
+    if dt["x"] <= dd["x"]:  # stacked
+        assert abs(panel.locator("dd").first.evaluate(text_right) - (dd["x"] + dd["width"])) <= 2
     panel.scroll_into_view_if_needed()
     screenshot(page, "ar-panel")
     page.watch.assert_clean()

@@ -109,6 +109,9 @@ def test_map_and_panel_side_by_side_map_fills_the_window(streamlit_server, open_
     map_box, panel_box = pg.locator(MAP_FRAME).bounding_box(), panel.bounding_box()
     assert in_viewport(map_box, width, height) and in_viewport(panel_box, width, height)
     assert map_box["x"] + map_box["width"] <= panel_box["x"], (map_box, panel_box)  # side by side
+    # The map takes about two thirds of what the sidebar leaves (at 1280x720: ~600 of 980 px, not 476).
+    sidebar = pg.locator(SIDEBAR).bounding_box()
+    assert map_box["width"] >= 0.6 * (width - sidebar["width"]), (map_box, sidebar)
     assert panel_box["y"] < map_box["y"] + map_box["height"]
     # The map fills the window's height below the title (less than 140 px left over).
     assert map_box["height"] >= height - 140, map_box
@@ -293,6 +296,15 @@ def test_phone_touch_targets_legend_and_sidebar(streamlit_server, open_page):
     )
     small = [s for s in sizes if s[1] < 43.9 or s[2] < 43.9]  # (sub-pixel layout)
     assert len(sizes) >= 8 and not small, small
+    # The whole map is on the screen, and its attribution and scale bar do not overlap.
+    assert in_viewport(pg.locator(MAP_FRAME).bounding_box(), 390, 844)
+    boxes = handle.evaluate(
+        """() => ['.leaflet-control-attribution', '.leaflet-control-scale'].map((s) => {
+            const r = document.querySelector(s).getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom]; })"""
+    )
+    (a_left, a_top, a_right, a_bottom), (s_left, s_top, s_right, s_bottom) = boxes
+    assert a_right <= s_left or s_right <= a_left or a_bottom <= s_top or s_bottom <= a_top, boxes
     # The legend starts folded: one 44 px button; a tap opens it.
     legend = frame.locator(".office-legend")
     assert "is-collapsed" in legend.get_attribute("class")
