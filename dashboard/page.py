@@ -33,11 +33,12 @@ def page_title(title: str | None = None) -> str:
     return f"{_(title)} · {site}" if title else site
 
 
-def start_page(sidebar: str = "auto", title: str | None = None) -> PageData:
+def start_page(sidebar: str = "auto", title: str | None = None, css: str = "") -> PageData:
     """Set up the run, draw the shared sidebar, apply a share link's ``office`` once, show notices.
 
     ``sidebar="collapsed"`` starts the page with its sidebar closed (the presenter view).
     ``title`` names the page in the browser tab (an English msgid such as ``N_("Directory")``).
+    ``css`` is the page's own style (``<style>...</style>``), drawn with the shared one.
     """
     start_run()  # the language first: the browser tab's title is translated too
     st.set_page_config(
@@ -46,7 +47,7 @@ def start_page(sidebar: str = "auto", title: str | None = None) -> PageData:
         layout="wide",
         initial_sidebar_state=sidebar,
     )
-    page_css()
+    page_css(css)
     filters = render_sidebar()
     offices = data.localised_offices()
     shown = data.shown_offices(offices, filters)

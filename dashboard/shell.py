@@ -233,8 +233,8 @@ def start_run() -> str:
     return i18n.set_language(st.session_state.get("lang", i18n.DEFAULT_LANGUAGE))
 
 
-def page_css() -> None:
-    """Fonts, right-to-left layout for Arabic (the map itself stays left-to-right), and the page
-    script: ``<html lang>``/``dir`` and Streamlit's own strings in the page's language."""
-    st.html(FONT_CSS + (RTL_CSS if i18n.is_rtl() else ""))
-    st.html(page_script(), unsafe_allow_javascript=True)
+def page_css(css: str = "") -> None:
+    """Fonts, right-to-left layout for Arabic (the map itself stays left-to-right), the page's own
+    ``css`` and the page script (``<html lang>``/``dir`` and Streamlit's own strings in the page's
+    language), in one element: each element of a first run costs the browser time to draw (issue #15)."""
+    st.html(FONT_CSS + (RTL_CSS if i18n.is_rtl() else "") + css + page_script(), unsafe_allow_javascript=True)

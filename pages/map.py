@@ -97,12 +97,10 @@ def close_office() -> None:
 
 
 def main() -> None:
-    page = start_page(title=N_("Map"))
+    page = start_page(title=N_("Map"), css=PAGE_CSS)
     shown = page.shown
     state = st.session_state
     query = page.filters.query
-
-    st.html(PAGE_CSS)
 
     ids = list(shown.sort_values("name")["id"])
     pending = state.pop(PENDING_OFFICE, None)
@@ -122,9 +120,10 @@ def main() -> None:
     # below them start at the same height and both fit in a 1280x720 window.
     head_column, list_column = st.columns(COLUMNS, gap="medium", vertical_alignment="bottom")
     with head_column, st.container(key="map_page_head", gap="small"):
-        st.subheader(_("INTERPOL General Secretariat: offices worldwide"))
-        # A polite live region: screen readers say the new count after each filter change.
+        # The title and a polite live region (screen readers say the new count after each filter
+        # change) in one element: each element of a first run costs the browser time (issue #15).
         st.markdown(
+            f'<h3 class="map-title">{esc(_("INTERPOL General Secretariat: offices worldwide"))}</h3>'
             f'<p class="office-count" data-count="{len(shown)}" role="status" aria-live="polite">'
             f"{esc(data.count_line(len(shown)))}</p>",
             unsafe_allow_html=True,
