@@ -105,6 +105,8 @@ PAGE_SCRIPT = r"""
   if (window.__gsPageScript) window.__gsPageScript.disconnect();
   const ATTRS = ["aria-label", "title", "placeholder"];
   const SKIP = '[data-testid="stMarkdownContainer"], .stHtml, [data-testid="stDataFrame"] .dvn-scroller, script, style, code, pre';
+  // Streamlit's own words that it draws as Markdown (the uploader's "Upload" button): translated.
+  const OWN = '[data-testid="stFileUploaderDropzone"] [data-testid="stMarkdownContainer"]';
   const patterns = cfg.patterns.map(([re, out]) => [new RegExp(re), out]);
   function translate(text) {
     const key = text.trim();
@@ -152,7 +154,7 @@ PAGE_SCRIPT = r"""
     }
     const walker = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
       acceptNode(node) {
-        if (node.nodeType === 1) return node.matches(SKIP) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+        if (node.nodeType === 1) return node.matches(SKIP) && !node.matches(OWN) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
         return NodeFilter.FILTER_ACCEPT;
       },
     });

@@ -198,6 +198,14 @@ def test_streamlit_strings_that_appear_later_are_translated_too(streamlit_server
     assert page.locator('[data-testid="stSkipToContent"]').text_content() == "الانتقال إلى المحتوى الرئيسي"
     assert page.locator('[aria-label="Tout effacer"], [aria-label="Ouvrir"]').count() == 0  # no French left
     assert page.locator('[aria-label="إزالة أوروبا"]').count() == 1  # "Remove Europe", a pattern
+    # The uploader (drawn once its expander opens): its button, which Streamlit writes as Markdown.
+    page.keyboard.press("Escape")
+    page.locator('[data-testid="stExpander"] summary').click()
+    button = page.locator('[data-testid="stFileUploaderDropzone"] button')
+    button.wait_for(timeout=30_000)
+    page.wait_for_function("""() => document.querySelector('[data-testid="stFileUploaderDropzone"] button')
+                              .textContent.includes('تحميل')""", timeout=10_000)
+    assert "Upload" not in button.inner_text()
     # And back to English: Streamlit's own words again.
     page.keyboard.press("Escape")
     page.get_by_role("combobox", name="اللغة").click()
