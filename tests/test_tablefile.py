@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 
 import pandas as pd
 
-from geo.maps import tablefile
+from geo.maps import precompressed, tablefile
 from geo.maps.tablefile import KEEP, TABLES_DIR, table_file
 
 
@@ -31,7 +32,9 @@ def test_the_file_holds_the_placed_offices_and_is_named_by_its_content(tmp_path)
     # The same content in another frame: the same file; other content: another name.
     assert table_file(table.copy(), static_dir=tmp_path, base_url="/base/static/").path == written.path
     assert table_file(offices(5, start=1), static_dir=tmp_path).path != written.path
-    assert not [p for p in (tmp_path / TABLES_DIR).iterdir() if not p.name.endswith(".json")]  # no temporary left
+    # Each file has its gzip copy (deploy.precompressed serves it), and no temporary is left.
+    assert gzip.decompress(precompressed.table_copy(written.path).read_bytes()) == written.path.read_bytes()
+    assert not [p for p in (tmp_path / TABLES_DIR).iterdir() if not p.name.endswith((".json", ".json.gz"))]
 
 
 def test_a_file_removed_meanwhile_is_written_again(tmp_path):
@@ -52,6 +55,8 @@ def test_only_the_most_recently_used_files_are_kept(tmp_path):
     table_file(offices(2, start=999), static_dir=tmp_path)  # one too many: the least recently used goes
     kept = list((tmp_path / TABLES_DIR).glob("*.json"))
     assert len(kept) == KEEP and first.path in kept and others[0].path not in kept
+    # A file's gzip copy goes with it.
+    assert sorted((tmp_path / TABLES_DIR).glob("*.json.gz")) == sorted(precompressed.table_copy(p) for p in kept)
 
 
 def test_a_frame_is_remembered_until_it_is_gone(tmp_path, monkeypatch):

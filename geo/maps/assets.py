@@ -19,6 +19,7 @@ import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 
 from geo.atomic import atomic_write_bytes
+from geo.maps import precompressed
 
 ROOT = Path(__file__).resolve().parents[2]
 BASEMAP_PATH = ROOT / "data" / "basemap" / "countries-110m.geojson"
@@ -114,6 +115,10 @@ def install_static_assets(static_dir: Path = STATIC_DIR) -> list[str]:
             bundle.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(bundle, text)
             copied.append(target_name)
+        # Its gzip copy, served by deploy.precompressed instead of gzipping it on every request.
+        copy = precompressed.bundle_copy(bundle, _bundle_digest(key))
+        precompressed.write_copy(copy, text)
+        precompressed.remove_other_copies(bundle, keep=copy)
     for asset in ASSETS.values():
         if not asset.source.exists():
             continue
