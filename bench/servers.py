@@ -165,9 +165,12 @@ def stop_all() -> None:
 
 @contextlib.contextmanager
 def app_server(log_dir: Path, table: Path, root: Path = ROOT, via: str | None = None) -> Iterator[Server]:
-    """``streamlit run app.py`` from ``root`` (the repository or a snapshot) on ``table`` (OFFICES_CSV);
-    ``via="uvicorn"``: served by uvicorn instead (see SERVER)."""
-    server = start("app", "app.py", root, log_dir, {"OFFICES_CSV": str(table)}, root, via)
+    """The app as ``./run app`` serves it, ``streamlit run launch.py`` (app.py in the app's middleware:
+    security headers, precompressed static files), from ``root`` (the repository or a snapshot; an older
+    one without launch.py: ``streamlit run app.py``) on ``table`` (OFFICES_CSV); ``via="uvicorn"``: app.py
+    served by uvicorn instead (see SERVER)."""
+    script = "launch.py" if via != "uvicorn" and (root / "launch.py").is_file() else "app.py"
+    server = start("app", script, root, log_dir, {"OFFICES_CSV": str(table)}, root, via)
     try:
         yield server
     finally:

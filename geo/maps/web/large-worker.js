@@ -1,10 +1,9 @@
 /* The cluster index of a large office table, off the page's main thread (web/large.js starts it).
  *
  * Messages in (each carries `gen`, the render it belongs to; answers carry it back):
- *   {type: "load", data, rows, filter, body}
+ *   {type: "load", data, rows, filter}
  *       data: the URL of the table's static file (geo/maps/tablefile.py: {rows, region, text}),
- *       loaded once and kept while later renders name the same URL (body: true when the page fetches
- *       it and sends its bytes in a "body" message; else the worker fetches it); or rows: the JSON text of the
+ *       fetched once and kept while later renders name the same URL; or rows: the JSON text of the
  *       rows (an export, where the rows are in the page). A row is [lat, lon, type index, escaped
  *       id, escaped name]. filter: see below, or null for every row.
  *   {type: "filter", filter}    filter: {types: [type index], regions: [code], words: [folded word]}
@@ -12,8 +11,6 @@
  *       holds every word: geo.offices.filtering.filter_offices' rule (web/filters.js folds the words).
  *   {type: "clusters", bbox: [west, south, east, north], zoom, req}
  *   {type: "expand", id, req}   the zoom at which a cluster splits
- *   {type: "body", url, buffer}  the bytes of the file `url` as the page fetched them (transferred),
- *       or {type: "body", url, error} if that fetch failed
  * Messages out: {type: "ready", n, counts, bounds}, {type: "clusters", items, req},
  * {type: "expand", zoom, req}, {type: "error", message}. counts: offices kept per type index;
  * bounds: [south, west, north, east] of the kept offices (null for none). An item is
@@ -32,24 +29,6 @@
     var table = {rows: [], region: [], text: []}, source = null, index = null, gen = 0;
     var loading = null, filter = null;  // the load under way; the filter to apply once it is done
     var built = null;  // what the index holds: {key, answer}, kept while the table and filter stay
-    var bodies = {};  // url -> {bytes, error} from the page, or {resolve, reject} of a load waiting for them
-
-    function fromPage(url) {  // the bytes of `url` the page fetched, as a promise
-      var got = bodies[url];
-      delete bodies[url];
-      if (got) { return got.error ? Promise.reject(new Error(got.error)) : Promise.resolve(got.bytes); }
-      return new Promise(function (resolve, reject) { bodies[url] = {resolve: resolve, reject: reject}; });
-    }
-
-    function received(m) {
-      var waiting = bodies[m.url];
-      if (waiting && waiting.resolve) {
-        delete bodies[m.url];
-        if (m.error) { waiting.reject(new Error(m.error)); } else { waiting.resolve(m.buffer); }
-      } else {
-        bodies[m.url] = {bytes: m.buffer, error: m.error};
-      }
-    }
 
     function keeper(f) {  // row index -> kept, or null for every row
       if (!f) { return null; }
@@ -136,14 +115,10 @@
       }
       source = m.data;
       var url = m.data;
-      Object.keys(bodies).forEach(function (k) { if (k !== url) { delete bodies[k]; } });  // older tables'
-      var got = m.body ? fromPage(url).then(function (bytes) {
-        return JSON.parse(new TextDecoder().decode(bytes));
-      }) : fetch(url, {credentials: "same-origin"}).then(function (response) {
+      loading = fetch(url, {credentials: "same-origin"}).then(function (response) {
         if (!response.ok) { throw new Error("the office table " + url + " answered " + response.status); }
         return response.json();
-      });
-      loading = got.then(function (data) {
+      }).then(function (data) {
         if (source !== url) { return; }  // a newer table was asked for meanwhile
         loading = null;
         table = data;
@@ -156,9 +131,7 @@
 
     return function (m) {
       try {
-        if (m.type === "body") {
-          received(m);
-        } else if (m.type === "load") {
+        if (m.type === "load") {
           load(m);
         } else if (m.gen !== gen) {
           return;  // a message for an older render

@@ -2,9 +2,8 @@
  *
  * web/markers.js hands over its render state `c` when `cfg.largeTable` is set (geo/maps/markers.py).
  * render(c) has a Web Worker (web/large-worker.js, from the app's own origin: cfg.largeTable.worker)
- * load the table, either the static file named by cfg.largeTable.data (the map page: fetched once by
- * the page while the worker starts, its bytes handed to the worker, kept while later renders name
- * the same file) or the rows' JSON string `rows` (an export), and
+ * load the table, either the static file named by cfg.largeTable.data (the map page: fetched once,
+ * kept while later renders name the same file) or the rows' JSON string `rows` (an export), and
  * build a Supercluster index, then draws only the clusters and offices of the view, asking the
  * worker again after every move. The page's main thread never parses, filters or clusters the table.
  *
@@ -67,7 +66,7 @@
       var worker = new Worker(c.cfg.largeTable.worker);
       worker.onmessage = function (e) { answer(e.data); };
       worker.onerror = function (e) { e.preventDefault(); worker.terminate(); local(); };
-      ch.send = function (m, transfer) { worker.postMessage(m, transfer || []); };
+      ch.send = function (m) { worker.postMessage(m); };
     } catch (e) {
       local();
     }
@@ -80,32 +79,6 @@
     m.gen = st.gen;
     if (m.type === "load") { ch.sent = m; }
     ch.send(m);
-  }
-
-  // The table's file, fetched by the page as soon as a render names it, while the worker's own file
-  // loads and starts: the two requests run side by side instead of one after the other (issue #15).
-  // The bytes go to the worker without a copy (transferred), which parses them off the main thread.
-  function prefetch(ux, url) {
-    if (ux.largeBody && ux.largeBody.url === url) { return ux.largeBody; }
-    var body = {url: url, sent: false};
-    body.bytes = fetch(url, {credentials: "same-origin"}).then(function (response) {
-      if (!response.ok) { throw new Error("the office table " + url + " answered " + response.status); }
-      return response.arrayBuffer();
-    });
-    ux.largeBody = body;
-    return body;
-  }
-
-  function handOver(st, body) {
-    var ux = st.c.ux;
-    if (body.sent) { return; }
-    body.sent = true;
-    body.bytes.then(function (buffer) {
-      ux.largeChannel.send({type: "body", url: body.url, buffer: buffer}, [buffer]);
-    }, function (err) {
-      if (ux.largeBody === body) { ux.largeBody = null; }  // the next render fetches it again
-      ux.largeChannel.send({type: "body", url: body.url, error: String((err && err.message) || err)});
-    });
   }
 
   function onAnswer(st, m) {
@@ -259,15 +232,13 @@
     parts().addLegend(c);
     setView(st);
     var f = c.cfg.filter && window.GsOfficeFilters ? window.GsOfficeFilters.startLarge(c) : null;
-    var data = c.cfg.largeTable.data || null, body = data ? prefetch(ux, data) : null;
-    // The worker starts in a task of its own: the frame's first render (the map, its basemap, this
-    // script) is already the page's longest task (bench/results/large.md).
+    // The worker starts, and gets the table, in a task of its own: the frame's first render (the map,
+    // its basemap, this script) is already the page's longest task (bench/results/large.md).
     setTimeout(function () {
       if (ux.large !== st) { return; }
       channel(c);
-      send(st, {type: "load", data: data, rows: typeof c.all === "string" ? c.all : null, filter: f,
-                body: !!body && !body.sent});
-      if (body) { handOver(st, body); }
+      send(st, {type: "load", data: c.cfg.largeTable.data || null,
+                rows: typeof c.all === "string" ? c.all : null, filter: f});
     }, 0);
   }
 
