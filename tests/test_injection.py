@@ -148,11 +148,15 @@ def page_problems(at, markdown: bool = True) -> list[str]:
     for element in all_elements(at._tree):
         proto = getattr(element, "proto", None)
         kind = type(element).__name__
-        if kind == "Html" and proto.body.strip() in APP_PAGE_SCRIPTS:
-            continue  # the app's own page script (lang, dir, Streamlit's strings): fixed text, no data
         if kind == "Html":
-            found, _ = inspect_html(proto.body)
-            problems += [f"html: {p}" for p in found] + [f"html raw: {k}" for k in raw_payloads_in(proto.body)]
+            body = proto.body.strip()
+            # The app's own page script (lang, dir, Streamlit's strings: fixed text, no data) ends the
+            # element that holds the page's style; what comes before it is inspected as any HTML.
+            own = next((script for script in APP_PAGE_SCRIPTS if body.endswith(script)), None)
+            if own is not None:
+                body = body[: -len(own)]
+            found, _ = inspect_html(body)
+            problems += [f"html: {p}" for p in found] + [f"html raw: {k}" for k in raw_payloads_in(body)]
         elif proto is not None and hasattr(proto, "body") and isinstance(getattr(proto, "body", None), str):
             if getattr(proto, "allow_html", False):
                 found, _ = inspect_html(proto.body)

@@ -361,7 +361,13 @@
   }
 
   function fitTo(c, view) {
-    var map = c.map, ux = c.ux;
+    var map = c.map, ux = c.ux, size = map.getSize();
+    if (view.bounds && (!size.x || !size.y)) {
+      // A frame not laid out yet (opened in a background tab, a hidden frame): fitting a map of no
+      // size zooms it in as far as allowed, and it would stay there. Fit once it has a size.
+      map.once("resize", function () { fitTo(c, view); });
+      return;
+    }
     if (view.center) { map.setView(view.center, view.zoom); }
     else if (view.bounds) {  // no office under the legend (bottom right)
       var legend = c.legendDiv, below = legend ? legend.offsetHeight + 16 : 0;
