@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 import i18n
-
 from geo.maps.markers import office_id_from_tooltip
 from geo.maps.styles import TYPE_STYLES, TYPES, marker_svg
 from geo.markup import esc
