@@ -26,9 +26,10 @@ from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
 
 from geo.maps import assets, precompressed
+from geo.maps.tablefile import TABLES_DIR
 
-TABLE = re.compile(r"/app/static/tables/(?P<name>[0-9a-f]{32}\.json)$")
-BUNDLE = re.compile(r"/app/static/map/(?P<name>[a-z0-9-]+\.js)$")
+TABLE = re.compile(re.escape(f"{assets.STATIC_URL}/{TABLES_DIR}/") + r"(?P<name>[0-9a-f]{32}\.json)$")
+BUNDLE = re.compile(re.escape(f"{assets.STATIC_URL}/map/") + r"(?P<name>[a-z0-9-]+\.js)$")
 DIGEST = re.compile(r"[0-9a-f]{10}")
 TYPES = {".json": "application/json", ".js": "application/javascript"}
 
@@ -53,7 +54,7 @@ def copy_for(path: str, query: str, static_dir: Path = assets.STATIC_DIR) -> tup
     """The gzip copy that answers a request for ``path`` (and its query), with the content type."""
     if match := TABLE.search(path):
         name = match.group("name")
-        return precompressed.table_copy(static_dir / "tables" / name), TYPES[".json"]
+        return precompressed.table_copy(static_dir / TABLES_DIR / name), TYPES[".json"]
     if match := BUNDLE.search(path):
         digest = parse_qs(query).get("v", [""])[0]
         if DIGEST.fullmatch(digest):
