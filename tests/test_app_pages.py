@@ -135,3 +135,39 @@ def test_every_session_shares_one_unchanged_copy_of_the_table():
     after = data._load_table(str(path), *data._stat_key(path))
     assert after is before  # the same object for everyone
     pd.testing.assert_frame_equal(after, pristine)
+
+
+@pytest.mark.parametrize("page", [None, "briefing", "directory", "about"])
+def test_the_sidebar_drawn_last_keeps_its_order_at_the_top(page):
+    """The shared sidebar is drawn after the page's main content (issue #15: the map reaches the
+    browser first) into a container at the sidebar's top: the pages, the language, the uploader and
+    the filters in that order, and a page's own sidebar items (the briefing pack) below them."""
+    at = new_app(page, type="regional_bureau").run()
+    assert not at.exception
+    links = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert links == ["Map", "Briefing", "Directory", "About"]
+    keys = [w.key for w in (*at.sidebar.selectbox, *at.sidebar.text_input, *at.sidebar.multiselect)]
+    assert keys == ["lang", "q", "regions"]
+    assert at.sidebar.checkbox(key="type_regional_bureau").value is True
+    assert at.sidebar.checkbox(key="type_headquarters").value is False
+    children = [at.sidebar.children[i] for i in sorted(at.sidebar.children)]
+    assert children[0].type == "flex_container", "the shared sidebar is the sidebar's first block"
+    assert children[0].get("page_link") and children[0].get("checkbox"), "and it holds the shared sidebar"
+    later = [kind for child in children[1:] for kind in (child.type, *(e.type for e in child))]
+    assert ("download_button" in later) == (page in ("briefing", "directory")), "the briefing pack comes below it"
+
+
+def test_a_table_that_cannot_be_read_still_draws_the_sidebar_to_upload_another(monkeypatch, tmp_path):
+    """The page stops on a broken shared table; its sidebar, drawn last otherwise, is drawn before
+    it stops: the pages, the language and the uploader (the only way to show another table)."""
+    path = tmp_path / "broken.csv"
+    path.write_text("id,name\nx,\n", encoding="utf-8")
+    monkeypatch.setenv("OFFICES_CSV", str(path))
+    at = new_app().run()
+    assert not at.exception
+    assert any("The office table cannot be used" in e.value for e in at.error)
+    assert [link.proto.label for link in at.sidebar.get("page_link")] == ["Map", "Briefing", "Directory", "About"]
+    assert at.sidebar.selectbox(key="lang")
+    assert at.sidebar.get("file_uploader"), "the uploader is there"
+    assert not at.sidebar.checkbox, "no filters without a table"
+    assert not at.get("component_instance"), "no map"
