@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 import i18n
+from dashboard.labels import TYPE_LABELS
 from dashboard.process import return_freed_memory
 from dashboard.sidebar import too_large_message
 from dashboard.state import TYPE_KEYS, init_state, type_widget_key
@@ -141,6 +142,14 @@ PAGE_SCRIPT = r"""
     pending = false;
     if (html.lang !== cfg.lang) html.lang = cfg.lang;
     if (html.dir !== cfg.dir) html.dir = cfg.dir;
+    // The app's names for its buttons (the type filters' "only": "Show only: Regional bureaus"),
+    // for screen readers and as the pointer's tooltip (Streamlit's help tooltips cost each widget time to draw).
+    for (const [selector, name] of cfg.names) {
+      doc.querySelectorAll(selector).forEach((el) => {
+        if (el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name);
+        if (el.getAttribute("title") !== name) el.setAttribute("title", name);
+      });
+    }
     // English with nothing to put back: only the app's own messages in cfg.scope (the uploader's).
     const whole = cfg.translate || window.__gsTranslated;
     const roots = whole ? [doc.body] : Array.from(doc.querySelectorAll(cfg.scope));
@@ -176,6 +185,20 @@ PAGE_SCRIPT = r"""
 """
 
 
+ONLY_NAME = N_("Show only: {type}")
+
+
+def button_names(lang: str) -> list[list[str]]:
+    """[selector, accessible name] of the app's buttons whose visible words say too little: each
+    type filter's "only" button is named "Show only: <type>" (and shows it as its tooltip). Set
+    by the page script: a ``help`` tooltip on the five buttons cost the first view ~50 ms of the
+    browser's time (issue #15)."""
+    translations = i18n.translations(lang)
+    template = translations.gettext(ONLY_NAME)
+    return [[f".st-key-only_{key} button", template.replace("{type}", translations.gettext(TYPE_LABELS[key]))]
+            for key in TYPE_KEYS]
+
+
 def page_script_config(lang: str | None = None) -> dict:
     """What the page script needs: the language, its direction and the translated built-in strings."""
     lang = lang or i18n.language()
@@ -191,6 +214,7 @@ def page_script_config(lang: str | None = None) -> dict:
     return {
         "lang": lang,
         "dir": "rtl" if i18n.is_rtl(lang) else "ltr",
+        "names": button_names(lang),
         "translate": bool(strings),
         "scope": '[data-testid="stFileUploader"]',
         "strings": strings,

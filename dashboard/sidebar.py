@@ -115,7 +115,7 @@ def filter_controls(offices) -> Filters:
                 key=f"only_{office_type}",
                 on_click=only_type,
                 args=(office_type,),
-                help=_("Show only: {type}").replace("{type}", label),
+                # Named "Show only: <type>" by the page script (dashboard.shell.button_names).
                 type="tertiary",
             )
     st.checkbox(_("Countries served"), key="coverage",

@@ -154,6 +154,29 @@ def test_only_in_the_sidebar_isolates_a_type_in_one_move(streamlit_server, open_
     pg.watch.assert_clean()
 
 
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_each_only_button_is_named_for_its_type(streamlit_server, open_page, lang):
+    """Five buttons read "only": each is named (and has the tooltip) "Show only: <type>", in the
+    page's language, and keeps its name when the sidebar is drawn again after a filter change."""
+    from dashboard.shell import button_names
+
+    names = dict(button_names(lang))
+    assert len(set(names.values())) == 5
+    pg = open_page(1400, 900)
+    open_map(pg, streamlit_server.url + ("/?lang=ar" if lang == "ar" else "/"))
+    for selector, name in names.items():
+        button = pg.locator(f"{SIDEBAR} {selector}")
+        expect(button).to_have_attribute("aria-label", name, timeout=TIMEOUT)
+        expect(button).to_have_attribute("title", name)
+        expect(pg.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    pg.locator(".st-key-only_liaison_office button:visible").click()
+    wait_for_count(pg, 3)
+    expect(pg.locator(f"{SIDEBAR} .st-key-type_row_regional_bureau input")).not_to_be_checked(timeout=TIMEOUT)
+    for selector, name in names.items():
+        expect(pg.locator(f"{SIDEBAR} {selector}")).to_have_attribute("aria-label", name, timeout=TIMEOUT)
+    pg.watch.assert_clean()
+
+
 def open_legend(frame) -> None:
     toggle = frame.locator(".office-legend .legend-toggle")
     if toggle.get_attribute("aria-expanded") == "false":
