@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -53,9 +52,8 @@ def show_problems(title: str, problems: list[Problem], limit: int = 20) -> None:
     st.error(f"**{title}**\n\n" + "\n".join(lines), icon="🚫")
 
 
-def base_offices(before_stop: Callable[[], None] | None = None) -> pd.DataFrame:
-    """The session's table: its upload if any, else the shared table. Stops the page on errors
-    (after calling ``before_stop``, if given)."""
+def base_offices() -> pd.DataFrame:
+    """The session's table: its upload if any, else the shared table. Stops the page on errors."""
     custom = st.session_state.get(UPLOAD_KEY)
     if custom is not None:
         return custom
@@ -64,8 +62,6 @@ def base_offices(before_stop: Callable[[], None] | None = None) -> pd.DataFrame:
         return _load_table(str(path), *_stat_key(path))
     except OfficeTableError as err:
         show_problems(_("The office table cannot be used."), err.problems)
-        if before_stop is not None:
-            before_stop()
         st.stop()
         raise  # unreachable: st.stop() ends the run
 
@@ -81,14 +77,13 @@ def _localised_shared(path: str, mtime_ns: int, size: int, lang: str) -> pd.Data
     return localise(_load_table(path, mtime_ns, size), lang)
 
 
-def localised_offices(before_stop: Callable[[], None] | None = None) -> pd.DataFrame:
-    """The session's table with its text in the current language (English kept in ``*_en``).
-    ``before_stop``: see ``base_offices``."""
+def localised_offices() -> pd.DataFrame:
+    """The session's table with its text in the current language (English kept in ``*_en``)."""
     lang = language()
     custom = st.session_state.get(UPLOAD_KEY)
     if custom is None:
         path = table_path()
-        base_offices(before_stop)  # shows the table's problems and stops the page if it cannot be used
+        base_offices()  # shows the table's problems and stops the page if it cannot be used
         return _localised_shared(str(path), *_stat_key(path), lang)
     cached = st.session_state.get("_upload_localised")
     if cached is None or cached[0] is not custom or cached[1] != lang:

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 import i18n
 from dashboard import data
 from dashboard.process import freeze_warm_heap
 from dashboard.shell import page_css, start_run
-from dashboard.sidebar import draw_sidebar, prepare_sidebar
+from dashboard.sidebar import render_sidebar
 from dashboard.state import Filters, add_notice, share_params, show_notices, write_query_params
 from i18n import N_, _
 
@@ -22,7 +21,6 @@ class PageData:
     filters: Filters
     offices: pd.DataFrame  # the session's whole table, localised
     shown: pd.DataFrame  # the offices the filters let through
-    sidebar: DeltaGenerator  # the shared sidebar's place, filled by finish_page
 
 
 def page_title(title: str | None = None) -> str:
@@ -50,12 +48,8 @@ def start_page(sidebar: str = "auto", title: str | None = None, css: str = "") -
         initial_sidebar_state=sidebar,
     )
     page_css(css)
-    # The shared sidebar keeps its place at the top of the sidebar but is drawn last (finish_page):
-    # the map reaches the browser before the sidebar's widgets (dashboard.sidebar.prepare_sidebar).
-    sidebar = st.sidebar.container()
-    filters = prepare_sidebar()
-    # A table that cannot be read stops the page: the sidebar is drawn first, so another can be uploaded.
-    offices = data.localised_offices(before_stop=lambda: draw_sidebar(sidebar, None))
+    filters = render_sidebar()
+    offices = data.localised_offices()
     shown = data.shown_offices(offices, filters)
     state = st.session_state
     requested = state.pop("_requested_office", None)
@@ -67,13 +61,11 @@ def start_page(sidebar: str = "auto", title: str | None = None, css: str = "") -
         else:
             add_notice(N_("Ignored the unknown office {value}."), requested)
     show_notices(filters)
-    return PageData(filters, offices, shown, sidebar)
+    return PageData(filters, offices, shown)
 
 
 def finish_page(page: PageData, extra: dict[str, str] | None = None) -> None:
-    """Draw the shared sidebar and write the state into the URL, so the address bar is always a
-    share link. Every page calls it last."""
-    draw_sidebar(page.sidebar, page.offices)
+    """Write the state into the URL so the address bar is always a share link."""
     office = st.session_state.get("office")
     if office not in set(page.shown["id"]):
         office = None

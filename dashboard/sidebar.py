@@ -21,7 +21,7 @@ log = logging.getLogger("dashboard")
 
 
 def language_chooser() -> None:
-    st.selectbox(
+    st.sidebar.selectbox(
         _("Language"),
         options=list(i18n.LANGUAGES),
         format_func=lambda code: i18n.LANGUAGES[code],
@@ -76,11 +76,13 @@ def apply_type_action() -> None:
 def filter_controls(offices) -> Filters:
     """Type checkboxes (each with its count under the other filters and an "only" button), region
     and search (applied as the user types, after a short pause)."""
-    st.html(SIDEBAR_CSS)
-    st.text_input(
+    apply_type_action()
+    sidebar = st.sidebar
+    sidebar.html(SIDEBAR_CSS)
+    sidebar.text_input(
         _("Search"), key="q", placeholder=_("Name, city or country"), max_chars=200, live=SEARCH_PAUSE
     )
-    st.multiselect(
+    sidebar.multiselect(
         _("Region"),
         options=list(REGIONS),
         format_func=region_label,
@@ -96,8 +98,8 @@ def filter_controls(offices) -> Filters:
         extra_search_columns=("name_en", "city_en", "country_en"),
     )
     counts = facet["office_type"].value_counts()
-    st.markdown(f"**{_('Office type')}**")
-    with st.container(key="type_filters", gap=None):
+    sidebar.markdown(f"**{_('Office type')}**")
+    with sidebar.container(key="type_filters", gap=None):
         for office_type in TYPE_KEYS:
             label = type_label(office_type)
             row = st.container(
@@ -118,8 +120,8 @@ def filter_controls(offices) -> Filters:
                 # Named "Show only: <type>" by the page script (dashboard.shell.button_names).
                 type="tertiary",
             )
-    st.checkbox(_("Countries served"), key="coverage",
-                help=_("Shade the countries each regional bureau serves (where a source lists them)."))
+    sidebar.checkbox(_("Countries served"), key="coverage",
+                     help=_("Shade the countries each regional bureau serves (where a source lists them)."))
     return current_filters()
 
 
@@ -182,7 +184,7 @@ def _read_upload(upload) -> None:
         _refuse(upload, upload.size, [], refusal=too_large_message())
         return
     raw = upload.getvalue()
-    progress = st.progress(0.0, text=_("Placing offices without coordinates…"))
+    progress = st.sidebar.progress(0.0, text=_("Placing offices without coordinates…"))
 
     def report(done: int, total: int) -> None:
         progress.progress(done / max(total, 1), text=_("Placing offices without coordinates…"))
@@ -210,7 +212,7 @@ def upload_control() -> None:
     page says which table it shows.
     """
     state = st.session_state
-    with st.expander(_("Use your own table")):
+    with st.sidebar.expander(_("Use your own table")):
         st.caption(
             _("CSV (UTF-8) or Excel, at most {mb} MB, with the columns of data/offices.csv. "
               "It is used for your session only.").format(mb=i18n.number(upload_limit_mb()))
@@ -224,10 +226,6 @@ def upload_control() -> None:
                 _forget_upload()  # removed with the uploader's cross
             else:
                 _read_upload(upload)
-            # The page above was drawn with the table before this change (the sidebar is drawn
-            # last: prepare_sidebar): draw it again with the new one (and this expander, still open,
-            # with what was found).
-            st.rerun()
         if state.get("_upload_refusal"):
             st.error(state["_upload_refusal"], icon="🚫")
         problems = state.get("_upload_problems")
@@ -239,7 +237,7 @@ def upload_control() -> None:
         if unplaced is not None and len(unplaced):
             st.warning(_("{n} offices could not be placed on the map:").format(n=len(unplaced)))
             st.dataframe(unplaced, hide_index=True)
-    with st.container(key="table_shown"):
+    with st.sidebar.container(key="table_shown"):
         st.caption(data.table_note())
         if data.upload_name() is not None:
             st.button(_("Use the shared table again"), key="use_shared_table", on_click=use_shared_table,
@@ -258,30 +256,14 @@ PAGES = (
 def navigation() -> None:
     """Links to the pages, in the current language (filters and language carry over)."""
     for script, label, icon in PAGES:
-        st.page_link(script, label=_(label), icon=icon)
-    st.divider()
+        st.sidebar.page_link(script, label=_(label), icon=icon)
+    st.sidebar.divider()
 
 
-def prepare_sidebar() -> Filters:
-    """Apply what the sidebar's widgets asked for (a legend's type choice) and return the filters,
-    before the page draws anything that depends on them.
-
-    The sidebar itself is drawn last (``draw_sidebar``, from dashboard.page.finish_page) into a
-    container that holds its place at the sidebar's top: the browser gets the page's
-    main content first, and the map's frame starts loading while the sidebar's ~25 widgets are drawn
-    (time to map 1,557 -> 1,440 ms against the reference's 1,355 ms, issue #15). Widgets' values are
-    in the session state before they are drawn, so the filters read here are the ones drawn there.
-    """
-    apply_type_action()
-    return current_filters()
-
-
-def draw_sidebar(sidebar, offices) -> None:
-    """The whole shared sidebar, into ``sidebar`` (see ``prepare_sidebar``): the pages, the language,
-    the user's own table and, when a table could be read (``offices``), the filters."""
-    with sidebar:
-        navigation()
-        language_chooser()
-        upload_control()
-        if offices is not None:
-            filter_controls(offices)
+def render_sidebar() -> Filters:
+    """The whole shared sidebar; returns the filters it sets."""
+    navigation()
+    language_chooser()
+    upload_control()
+    offices = data.localised_offices()
+    return filter_controls(offices)

@@ -106,7 +106,7 @@ def test_sidebar_and_legend_changes_redraw_the_map_before_the_server_answers(str
     page.wait_for_function("() => document.querySelector('p.office-count').dataset.count === '1'", timeout=60_000)
     wait_for_offices(page, 1)
     assert frame.locator(".office-marker").get_attribute("data-office-id") == "hq-lyon"
-    # The sidebar is drawn after the map (issue #15): its checkboxes follow a moment later.
+    # The count and the checkboxes come from the same rerun, not at the same moment: wait for them.
     expect(page.locator(".st-key-type_headquarters input")).to_be_checked(timeout=30_000)
     expect(page.locator(".st-key-type_regional_bureau input")).not_to_be_checked(timeout=30_000)
 

@@ -193,7 +193,7 @@ def test_legend_entry_toggles_its_type_and_only_isolates_it(streamlit_server, op
     liaison.click()
     wait_for_count(pg, 11)
     pg.get_by_text("11 offices shown").wait_for(timeout=TIMEOUT)
-    # The sidebar is drawn after the map (issue #15): its checkbox follows a moment later.
+    # The count and the checkbox come from the same rerun, not at the same moment: wait for it.
     expect(pg.locator(f"{SIDEBAR} .st-key-type_row_liaison_office input")).not_to_be_checked(timeout=TIMEOUT)
     frame.locator('.office-legend .legend-entry[data-type="liaison_office"][aria-pressed="false"]').wait_for()
     frame.locator('.office-legend .legend-entry[data-type="liaison_office"]').click()  # and back
