@@ -66,6 +66,18 @@ def base_offices() -> pd.DataFrame:
         raise  # unreachable: st.stop() ends the run
 
 
+def table_usable() -> bool:
+    """Whether the session's table loads (base_offices() would not stop the page)."""
+    if st.session_state.get(UPLOAD_KEY) is not None:
+        return True
+    path = table_path()
+    try:
+        _load_table(str(path), *_stat_key(path))
+    except OfficeTableError:
+        return False
+    return True
+
+
 def placed(offices: pd.DataFrame) -> pd.DataFrame:
     return offices.dropna(subset=["latitude", "longitude"])
 

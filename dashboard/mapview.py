@@ -15,7 +15,7 @@ from dashboard.labels import region_label, translated_layer_names, translated_ty
 from geo.maps import assets
 from geo.maps.build import BrowserFilter, MapOptions, build_base_map, build_office_layer
 from geo.maps.legend import legend_action_from_tooltip
-from geo.maps.markers import office_id_from_tooltip
+from geo.maps.markers import is_map_ready, office_id_from_tooltip
 from geo.offices.schema import REGIONS
 from i18n import _, is_rtl, language, ngettext
 
@@ -45,6 +45,7 @@ def map_options(
     fill_frame: bool = False,
     host_script: str = "",
     coverage: dict | None = None,
+    ready_unless: str = "",
 ) -> MapOptions:
     """The map's options in the current language.
 
@@ -70,6 +71,7 @@ def map_options(
         active_types=active_types,
         fill_frame=fill_frame,
         host_script=host_script,
+        ready_unless=ready_unless,
         coverage=coverage,
         coverage_note=html.escape(_("Shaded: the countries the offices shown serve")) if coverage else "",
         # "{type}" is replaced in the map (never str.format: a type label may hold braces).
@@ -128,6 +130,8 @@ def office_map(
     seen_key = f"_seen_click_{key}"
 
     def dispatch(text: str) -> str | None:
+        if is_map_ready(text):
+            return None  # the map has drawn its offices: the run this click started is all it asks for
         action = legend_action_from_tooltip(text)
         if action is not None:
             if on_legend is not None:

@@ -33,12 +33,14 @@ def page_title(title: str | None = None) -> str:
     return f"{_(title)} · {site}" if title else site
 
 
-def start_page(sidebar: str = "auto", title: str | None = None, css: str = "") -> PageData:
+def start_page(sidebar: str = "auto", title: str | None = None, css: str = "", after_map: bool = False) -> PageData:
     """Set up the run, draw the shared sidebar, apply a share link's ``office`` once, show notices.
 
     ``sidebar="collapsed"`` starts the page with its sidebar closed (the presenter view).
     ``title`` names the page in the browser tab (an English msgid such as ``N_("Directory")``).
     ``css`` is the page's own style (``<style>...</style>``), drawn with the shared one.
+    ``after_map``: the page's map draws first, the sidebar's controls follow (see
+    :func:`dashboard.sidebar.render_sidebar`); the page's map passes ``ready_unless``.
     """
     start_run()  # the language first: the browser tab's title is translated too
     st.set_page_config(
@@ -48,7 +50,7 @@ def start_page(sidebar: str = "auto", title: str | None = None, css: str = "") -
         initial_sidebar_state=sidebar,
     )
     page_css(css)
-    filters = render_sidebar()
+    filters = render_sidebar(after_map=after_map)
     offices = data.localised_offices()
     shown = data.shown_offices(offices, filters)
     state = st.session_state

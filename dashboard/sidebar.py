@@ -260,9 +260,49 @@ def navigation() -> None:
     st.sidebar.divider()
 
 
-def render_sidebar() -> Filters:
-    """The whole shared sidebar; returns the filters it sets."""
+# The map page's first run in a browser draws the sidebar's navigation only: its language, table
+# and filter controls cost the browser about 200 ms of rendering, and drawn with the map they delay
+# it (bench/results/timetomap.md, issue #15). The map sends a click once it has drawn its offices
+# (MapOptions.ready_unless: while the page has no type filters), and that run draws the rest; if the
+# map cannot be drawn, a timer does it. Pages without a map, and a session's later runs, draw it all.
+CONTROLS_SELECTOR = ".st-key-type_filters"
+CONTROLS_WAITING = "_sidebar_waiting"  # the session's first run left the controls out
+CONTROLS_FALLBACK = "4s"
+
+
+@st.fragment(run_every=CONTROLS_FALLBACK)
+def _controls_fallback() -> None:
+    """Draws nothing; when its timer fires and the controls are still waiting (the map could not be
+    drawn, or could not say so), the whole page runs again with them."""
+    if st.session_state.get(CONTROLS_WAITING) is True:
+        st.session_state[CONTROLS_WAITING] = False
+        st.rerun(scope="app")
+
+
+def _wait_for_map(after_map: bool) -> bool:
+    """Whether this run leaves the controls for the next one (see CONTROLS_SELECTOR above)."""
+    state = st.session_state
+    if not after_map or CONTROLS_WAITING in state:
+        return False  # a page without a map, or not the session's first run here
+    # Only for a browser (a test's script run has no headers and no map frame to answer), and only
+    # with a usable table: a broken one shows its problems, with the upload control, at once.
+    return bool(st.context.headers) and data.table_usable()
+
+
+def render_sidebar(after_map: bool = False) -> Filters:
+    """The whole shared sidebar; returns the filters it sets.
+
+    With ``after_map`` (the map page) a session's first run draws only the navigation, and the
+    next run, which the map starts once it has drawn its offices, the rest.
+    """
     navigation()
+    state = st.session_state
+    if _wait_for_map(after_map):
+        with st.sidebar:
+            _controls_fallback()  # before the flag below: this first call draws and does nothing
+        state[CONTROLS_WAITING] = True
+        return current_filters()
+    state[CONTROLS_WAITING] = False
     language_chooser()
     upload_control()
     offices = data.localised_offices()

@@ -11,7 +11,7 @@ from dashboard import data
 from dashboard.mapview import browser_filter, map_options, office_map
 from dashboard.page import finish_page, start_page
 from dashboard.panel import show_panel
-from dashboard.sidebar import TYPE_ACTION_KEY, queue_type_action
+from dashboard.sidebar import CONTROLS_SELECTOR, TYPE_ACTION_KEY, queue_type_action
 from geo.maps.coverage import coverage_geojson
 from geo.maps.markers import LARGE_TABLE
 from geo.markup import esc
@@ -97,7 +97,7 @@ def close_office() -> None:
 
 
 def main() -> None:
-    page = start_page(title=N_("Map"), css=PAGE_CSS)
+    page = start_page(title=N_("Map"), css=PAGE_CSS, after_map=True)
     shown = page.shown
     state = st.session_state
     query = page.filters.query
@@ -160,6 +160,7 @@ def main() -> None:
                 active_types=page.filters.types,
                 fill_frame=True,
                 host_script=SIDEBAR_CLOSER_JS,
+                ready_unless=CONTROLS_SELECTOR,  # the sidebar's filters follow the map (a first view)
                 coverage=coverage_geojson(shown) if state.get("coverage") else None,
             )
             clicked = office_map(shown, options, on_select=select_office, on_legend=queue_type_action,

@@ -34,7 +34,7 @@ from geo.maps import assets
 from geo.maps.basemap import BASEMAP_ATTRIBUTION, LAYER_NAMES, TILE_LAYERS, OfflineBasemap, basemap_levels
 from geo.maps.frame import MAP_CSS, MapAccessibility, OfficeMap
 from geo.maps.legend import LEGEND_ACTION, UI_TEXT, legend_html
-from geo.maps.markers import ID_SEPARATOR, LARGE_TABLE, OfficeMarkers, office_rows
+from geo.maps.markers import ID_SEPARATOR, LARGE_TABLE, MAP_READY, OfficeMarkers, office_rows
 from geo.maps.styles import english_type_labels, marker_types
 from geo.maps.tablefile import table_file
 from geo.maps.view import fit_bounds, origin_of, unwrap
@@ -89,6 +89,10 @@ class MapOptions:
     # The app's own JavaScript (never data) that the map frame runs once in the page holding it
     # (same origin), so the page needs no script element of its own; "" for none.
     host_script: str = ""
+    # A CSS selector in the page holding the map: once the map has drawn its offices for the first
+    # time, if nothing in that page matches it, the map sends geo.maps.markers.MAP_READY as a click
+    # (the map page draws its sidebar's filters in the run this click starts); "" never sends it.
+    ready_unless: str = ""
 
 
 def view_for(offices: pd.DataFrame, options: MapOptions) -> dict[str, object]:
@@ -193,6 +197,8 @@ def _layer_config(offices: pd.DataFrame, options: MapOptions, origin: float) -> 
         "listSep": options.list_separator,
         "legendPrefix": LEGEND_ACTION,
         "hostScript": options.host_script,
+        "readyUnless": options.ready_unless,
+        "readyText": MAP_READY if options.ready_unless else "",
         "loadFailed": esc(options.ui_text.get("load_failed", LOAD_FAILED)),
     }
 

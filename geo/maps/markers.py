@@ -150,6 +150,17 @@ def _esc(value: object) -> str:
     return value.translate(_HTML_ESCAPES) if isinstance(value, str) else esc(value)
 
 
+# The "tooltip" of the click a map sends once it has drawn its offices, when the page holding it asks
+# for it (MapOptions.ready_unless): between two separators, so it names no office (an id follows the
+# last separator, and here nothing does).
+MAP_READY = f"{ID_SEPARATOR}drawn{ID_SEPARATOR}"
+
+
+def is_map_ready(text: str | None) -> bool:
+    """Whether a clicked "tooltip" is the map's "offices drawn" signal (:data:`MAP_READY`)."""
+    return text == MAP_READY
+
+
 def office_id_from_tooltip(text: str | None) -> str | None:
     """The office id carried by a clicked marker's tooltip text (see :data:`ID_SEPARATOR`)."""
     if not text or ID_SEPARATOR not in text:

@@ -442,10 +442,38 @@
     return c.all.filter(function (r, i) { return f.shown[i]; });
   }
 
+  // --- drawn: the page holding the map may wait for it to draw the rest of itself ---
+  // Once per frame, after the first render has been painted: when nothing in the holding page
+  // matches cfg.readyUnless (the map page's filters, not drawn yet), a click named cfg.readyText
+  // goes to the server the way a legend choice does, and the run it starts draws them.
+  function signalDrawn(c) {
+    var cfg = c.cfg;
+    if (!cfg.readyUnless || !cfg.readyText || c.ux.drawnSent) { return; }
+    c.ux.drawnSent = true;
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        try {
+          if (window.parent.document.querySelector(cfg.readyUnless)) { return; }
+        } catch (e) { return; }  // a page of another origin: it does not wait for this map
+        // streamlit-folium sends a first value when its map loads (its default holds nulls, the
+        // map a count of 0): the run that value starts is on its way and draws the page's rest.
+        var gd = window.__GLOBAL_DATA__;
+        if (gd && gd.previous_data && gd.previous_data.last_object_clicked_count != null) { return; }
+        var text = cfg.readyText;
+        c.group.fire("click", {sourceTarget: {
+          getTooltip: function () { return {getContent: function () { return text; }}; },
+          _tooltip: {_content: text}
+        }});
+        sendNow(cfg);
+      }, 0);
+    });
+  }
+
   window.GsOfficeMarkers = {render: function (map, group, cfg, rows) {
     var c = {map: map, group: group, cfg: cfg, all: rows, rows: rows, box: map.getContainer(), markers: {},
              legendDiv: null, ux: window.__officeUx || (window.__officeUx = {})};
     prepareFrame(c);
+    signalDrawn(c);  // for a large table: once the frame is up (its clusters follow from the worker)
     if (cfg.largeTable && window.GsLargeOffices) { return window.GsLargeOffices.render(c); }  // web/large.js
     c.rows = shownRows(c);
     c.layer = makeLayer(c);
