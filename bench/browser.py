@@ -202,6 +202,25 @@ def time_to_map(session: Session, target: Target, expected: int, timeout_ms: flo
     return wait_count(session, target.count_js, expected, timeout_ms)
 
 
+# The page's filter controls: the app's five type checkboxes in the sidebar, the reference's multiselect.
+CONTROLS_JS = {
+    APP_COUNT_JS: "document.querySelectorAll('.st-key-type_filters input[type=checkbox]').length >= 5",
+    REFERENCE_COUNT_JS: "document.querySelector('[data-testid=stMultiSelect]') !== null",
+}
+
+
+def page_complete_ms(session: Session, target: Target, timeout_ms: float = 30_000) -> float:
+    """Milliseconds from navigation start until the page's filter controls are there, checked once the
+    map is drawn (the app's map page draws its sidebar's controls after the map); NaN for a page
+    without them (a changed copy)."""
+    check = CONTROLS_JS.get(target.count_js, "true")
+    try:
+        session.page.wait_for_function(check, polling="raf", timeout=timeout_ms)
+    except Exception:
+        return float("nan")
+    return float(session.page.evaluate("performance.now()"))
+
+
 def filter_round_trip(session: Session, target: Target, expected: int, timeout_ms: float = 60_000) -> float:
     """Untick the liaison offices; milliseconds from the press to the map showing ``expected``."""
     page = session.page

@@ -142,24 +142,6 @@ def js_by_url(events: list[dict[str, Any]], thread: tuple[int, int], t_end: floa
     return dict(totals)
 
 
-# The page's filter controls: the app's five type checkboxes in the sidebar, the reference's multiselect.
-CONTROLS_JS = {
-    br.APP_COUNT_JS: "document.querySelectorAll('.st-key-type_filters input[type=checkbox]').length >= 5",
-    br.REFERENCE_COUNT_JS: "document.querySelector('[data-testid=stMultiSelect]') !== null",
-}
-
-
-def page_complete_ms(session: br.Session, target: br.Target, timeout_ms: float = 30_000) -> float:
-    """Milliseconds from navigation start until the page's filter controls are there (checked once the
-    map is drawn: a page drawing its controls later is complete only then)."""
-    check = CONTROLS_JS.get(target.count_js, "true")
-    try:
-        session.page.wait_for_function(check, polling="raf", timeout=timeout_ms)
-    except Exception:  # a variant without these controls
-        return float("nan")
-    return float(session.page.evaluate("performance.now()"))
-
-
 def visit(browser: br.Browser, target: br.Target, total: int, tmp: Path, trace: bool = True) -> dict[str, Any]:
     """One load of ``target`` until every office is drawn: times, CPU, the frame's requests, the
     websocket frames, and with ``trace`` the main thread's work by kind and by script."""
@@ -179,7 +161,7 @@ def visit(browser: br.Browser, target: br.Target, total: int, tmp: Path, trace: 
         try:
             drawn = br.time_to_map(session, target, total)
             cpu = session.main_thread_cpu_ms()
-            complete = page_complete_ms(session, target)
+            complete = br.page_complete_ms(session, target)
             resources = session.page.evaluate(IFRAME_RESOURCES_JS)
             nav = session.page.evaluate(NAV_JS)
             page_resources = session.page.evaluate(PAGE_RESOURCES_JS)
