@@ -221,9 +221,40 @@ def page_complete_ms(session: Session, target: Target, timeout_ms: float = 30_00
     return float(session.page.evaluate("performance.now()"))
 
 
+# True once the page (its elements, in every frame it can see) has not changed for ``ms`` ms and the
+# main thread then had an idle period: the page a user presses a filter on, not one still loading.
+SETTLED_JS = """(ms) => new Promise(done => {
+    const count = () => {
+        let n = document.getElementsByTagName('*').length;
+        document.querySelectorAll('iframe').forEach(f => {
+            try { n += f.contentDocument.getElementsByTagName('*').length; } catch (e) { /* other origin */ }
+        });
+        return n;
+    };
+    let last = count(), since = performance.now();
+    const start = since;
+    const look = () => {
+        const n = count(), now = performance.now();
+        if (n !== last) { last = n; since = now; }
+        if (now - since >= ms) { requestIdleCallback(() => done(true), {timeout: 1000}); return; }
+        if (now - start > 10000) { done(false); return; }  // never still: press anyway
+        setTimeout(look, 50);
+    };
+    look();
+})"""
+SETTLE_MS = 300
+
+
+def wait_settled(session: Session, hold_ms: int = SETTLE_MS) -> None:
+    """Wait until the page has stopped changing (see SETTLED_JS)."""
+    session.page.evaluate(SETTLED_JS, hold_ms)
+
+
 def filter_round_trip(session: Session, target: Target, expected: int, timeout_ms: float = 60_000) -> float:
-    """Untick the liaison offices; milliseconds from the press to the map showing ``expected``."""
+    """Untick the liaison offices on the settled page; milliseconds from the press to the map showing
+    ``expected``."""
     page = session.page
+    wait_settled(session)
     page.evaluate(PRESS_INIT)
     try:
         target.untick(page)
