@@ -3,6 +3,8 @@
 Wide screens show the map (as tall as the window) and the panel side by side; on a phone the
 panel is a bottom sheet over the map. A click on a marker, Enter or Space on a focused marker, or a
 choice in the list opens an office; a search that leaves exactly one office opens it.
+A session's first view draws the map first and the sidebar's controls in the run the map starts
+once drawn (dashboard.sidebar.render_sidebar).
 """
 
 import streamlit as st
