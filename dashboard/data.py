@@ -57,22 +57,26 @@ def base_offices() -> pd.DataFrame:
     custom = st.session_state.get(UPLOAD_KEY)
     if custom is not None:
         return custom
-    path = table_path()
     try:
-        return _load_table(str(path), *_stat_key(path))
+        return _shared_table()
     except OfficeTableError as err:
         show_problems(_("The office table cannot be used."), err.problems)
         st.stop()
         raise  # unreachable: st.stop() ends the run
 
 
+def _shared_table() -> pd.DataFrame:
+    """The shared table (cached per file version); raises OfficeTableError."""
+    path = table_path()
+    return _load_table(str(path), *_stat_key(path))
+
+
 def table_usable() -> bool:
     """Whether the session's table loads (base_offices() would not stop the page)."""
     if st.session_state.get(UPLOAD_KEY) is not None:
         return True
-    path = table_path()
     try:
-        _load_table(str(path), *_stat_key(path))
+        _shared_table()
     except OfficeTableError:
         return False
     return True

@@ -182,16 +182,19 @@
   // --- the legend: counts; on the map page also buttons (toggle a type, only this type) ---
   // A legend choice reaches the server the way a marker click does: streamlit-folium
   // returns the "tooltip" of the clicked layer, here a fixed text naming the action.
-  function sendLegendAction(c, verb, key) {
-    var cfg = c.cfg;
-    var known = cfg.types.some(function (t) { return t.key === key; });
-    if (!known) { return; }
-    var text = cfg.sep + cfg.legendPrefix + verb + ":" + key;
+  function sendText(c, text) {  // a click on a pseudo-layer whose "tooltip" is `text`, sent at once
     c.group.fire("click", {sourceTarget: {
       getTooltip: function () { return {getContent: function () { return text; }}; },
       _tooltip: {_content: text}
     }});
-    sendNow(cfg);
+    sendNow(c.cfg);
+  }
+
+  function sendLegendAction(c, verb, key) {
+    var cfg = c.cfg;
+    var known = cfg.types.some(function (t) { return t.key === key; });
+    if (!known) { return; }
+    sendText(c, cfg.sep + cfg.legendPrefix + verb + ":" + key);
   }
 
   function filterNow(c, verb, key) {  // the map page: redraw at once (web/filters.js)
@@ -459,12 +462,7 @@
         // map a count of 0): the run that value starts is on its way and draws the page's rest.
         var gd = window.__GLOBAL_DATA__;
         if (gd && gd.previous_data && gd.previous_data.last_object_clicked_count != null) { return; }
-        var text = cfg.readyText;
-        c.group.fire("click", {sourceTarget: {
-          getTooltip: function () { return {getContent: function () { return text; }}; },
-          _tooltip: {_content: text}
-        }});
-        sendNow(cfg);
+        sendText(c, cfg.readyText);
       }, 0);
     });
   }
